@@ -1,0 +1,303 @@
+"""The record model shared by every source: a project and everything stated about it.
+
+Records are typed and validated when loaded (pydantic). Every source module — curated YAML
+files, CORDIS and Erasmus+ exports, extracted web pages — produces :class:`ProjectRecord`
+objects; the RDF mapping only ever sees records.
+
+Multilingual text (:data:`LangText`) is written either as a plain string, which takes the
+record's ``language``, or as a mapping ``{en: "...", it: "..."}``.
+Dates keep the precision the source states: ``2019-01-15`` (day), ``2017-09`` (month) or
+``2017`` (year).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+SLUG_RE = r"^[a-z0-9][a-z0-9-]*$"
+
+Role = Literal["coordinator", "partner", "associated-partner", "participant", "third-party"]
+ROLES: tuple[str, ...] = ("coordinator", "partner", "associated-partner", "participant", "third-party")
+
+
+# --------------------------------------------------------------------------- dates
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A calendar date known to day, month or year precision."""
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    @property
+    def precision(self) -> Literal["day", "month", "year"]:
+        if self.day is not None:
+            return "day"
+        if self.month is not None:
+            return "month"
+        return "year"
+
+    @property
+    def xsd_type(self) -> str:
+        return {"day": "date", "month": "gYearMonth", "year": "gYear"}[self.precision]
+
+    def lexical(self) -> str:
+        if self.day is not None:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month is not None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    def earliest(self) -> date:
+        return date(self.year, self.month or 1, self.day or 1)
+
+    def latest(self) -> date:
+        import calendar
+
+        month = self.month or 12
+        day = self.day or calendar.monthrange(self.year, month)[1]
+        return date(self.year, month, day)
+
+    def __str__(self) -> str:
+        return self.lexical()
+
+    @classmethod
+    def parse(cls, value: Any) -> "PartialDate":
+        if isinstance(value, PartialDate):
+            return value
+        if isinstance(value, date):
+            return cls(value.year, value.month, value.day)
+        if isinstance(value, int) and 1000 <= value <= 9999:
+            return cls(value)
+        if not isinstance(value, str):
+            raise ValueError(f"expected a date like 2019-01-15, 2017-09 or 2017, got {value!r}")
+        text = value.strip()
+        m = re.fullmatch(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?", text)
+        if not m:
+            raise ValueError(f"{text!r} is not a date like 2019-01-15, 2017-09 or 2017")
+        year = int(m.group(1))
+        month = int(m.group(2)) if m.group(2) else None
+        day = int(m.group(3)) if m.group(3) else None
+        if month is not None and not 1 <= month <= 12:
+            raise ValueError(f"{text!r}: month {month} does not exist")
+        if day is not None:
+            try:
+                date(year, month or 1, day)
+            except ValueError as exc:
+                raise ValueError(f"{text!r}: {exc}") from None
+        return cls(year, month, day)
+
+
+def _to_partial_date(value: Any) -> PartialDate | None:
+    if value is None or value == "":
+        return None
+    return PartialDate.parse(value)
+
+
+DateValue = Annotated[PartialDate, BeforeValidator(_to_partial_date)]
+
+
+# --------------------------------------------------------------------------- text
+def _to_lang_text(value: Any) -> dict[str, str] | str:
+    # Plain strings are kept as-is here and tagged with the record's language later.
+    if isinstance(value, str):
+        if not value.strip():
+            raise ValueError("text is empty")
+        return value.strip()
+    if isinstance(value, dict):
+        out: dict[str, str] = {}
+        for lang, text in value.items():
+            if not isinstance(lang, str) or not LANG_RE.match(lang):
+                raise ValueError(f"{lang!r} is not a language tag like 'en' or 'it'")
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"text for language {lang!r} is empty")
+            out[lang] = text.strip()
+        if not out:
+            raise ValueError("no text given")
+        return out
+    raise ValueError(f"expected text or a mapping of language to text, got {type(value).__name__}")
+
+
+LangText = Annotated[dict[str, str] | str, BeforeValidator(_to_lang_text)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------- parts
+class Money(_Model):
+    value: Decimal = Field(ge=0)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+
+
+class Grant(_Model):
+    number: str | None = Field(default=None, description="grant agreement or project number as stated")
+    amount: Money | None = None
+    signature_date: DateValue | None = None
+
+
+class Place(_Model):
+    """A city (or other settlement) where the project works."""
+
+    name: str
+    country: str = Field(description="any form that resolves to an EU authority country: IT, ITA, Italy, Italia")
+    labels: dict[str, str] = Field(default_factory=dict, description="names in other languages")
+
+
+class Organisation(_Model):
+    id: str = Field(pattern=SLUG_RE, description="stable key; becomes the organisation URI")
+    name: str
+    short_name: str | None = None
+    role: Role | None = None
+    country: str | None = None
+    city: str | None = None
+    organisation_type: str | None = None
+    website: str | None = Field(default=None, pattern=r"^https?://")
+    identifiers: dict[str, str] = Field(default_factory=dict, description="scheme → value, e.g. cordis: 999999999")
+
+
+class Activity(_Model):
+    title: LangText | None = None
+    description: LangText
+    kind: str | None = Field(default=None, description="kind of activity: training, workshop, study visit …")
+    order: int | None = Field(default=None, ge=1, description="its number in the page's numbered list")
+    quantity: int | None = Field(default=None, ge=0, description="how many (e.g. 5 committees)")
+    duration: str | None = Field(default=None, pattern=r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$", description="ISO 8601, e.g. P5D")
+    level: str | None = Field(default=None, description="geographic level: local, national, European …")
+
+
+class TargetGroup(_Model):
+    label: LangText
+    description: LangText | None = None
+
+
+class ExpectedResult(_Model):
+    """An expected result or indicator: a quantity (or range) of a unit, within a scope."""
+
+    description: LangText
+    quantity: int | None = Field(default=None, ge=0)
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+    approximate: bool = False
+    unit: LangText | None = None
+    scope: LangText | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> "ExpectedResult":
+        if self.quantity is not None and (self.min is not None or self.max is not None):
+            raise ValueError("give either quantity or a min/max range, not both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"range minimum {self.min} is greater than maximum {self.max}")
+        return self
+
+
+class Output(_Model):
+    title: LangText
+    kind: str | None = Field(default=None, description="report, toolkit, manual, video, model, agreement …")
+    description: LangText | None = None
+
+
+class Contact(_Model):
+    """A contact point. ``personal: true`` marks a named person's details (kept out of public data)."""
+
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    name: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    personal: bool = True
+
+
+class Source(_Model):
+    path: str = Field(description="the source document, relative to the data directory")
+    title: str | None = None
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    language: list[str] = Field(default_factory=list)
+    publisher: str | None = None
+
+
+# --------------------------------------------------------------------------- the record
+class ProjectRecord(_Model):
+    id: str = Field(pattern=SLUG_RE, description="stable key for projects without a grant number")
+    language: str = Field(default="en", description="language of plain-string text in this record")
+    source: Source
+
+    title: LangText
+    title_is_descriptive: bool = Field(
+        default=False, description="true when the page gives no title and the curator wrote a descriptive one"
+    )
+    acronym: str | None = None
+    full_name: LangText | None = None
+    summary: LangText | None = None
+
+    start: DateValue | None = None
+    end: DateValue | None = None
+    status: str | None = None
+
+    programme: str | None = Field(default=None, description="id of the most specific concept in the programme scheme")
+    funding_statement: LangText | None = Field(default=None, description="the page's funding line, verbatim")
+    funders: list[str] = Field(default_factory=list, description="funder ids stated by the page")
+    grant: Grant | None = None
+
+    countries: list[str] = Field(default_factory=list)
+    cities: list[Place] = Field(default_factory=list)
+    sdgs: list[str] = Field(default_factory=list, description="goal numbers (10) or target codes (10.2)")
+
+    organisations: list[Organisation] = Field(default_factory=list)
+    partner_count: int | None = Field(default=None, ge=0)
+    country_count: int | None = Field(default=None, ge=0)
+
+    objectives: list[LangText] = Field(default_factory=list)
+    activities: list[Activity] = Field(default_factory=list)
+    target_groups: list[TargetGroup] = Field(default_factory=list)
+    expected_results: list[ExpectedResult] = Field(default_factory=list)
+    outputs: list[Output] = Field(default_factory=list)
+    categories: list[LangText] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+
+    @field_validator("language")
+    @classmethod
+    def _lang(cls, v: str) -> str:
+        if not LANG_RE.match(v):
+            raise ValueError(f"{v!r} is not a language tag like 'en' or 'it'")
+        return v
+
+    @field_validator("sdgs", mode="before")
+    @classmethod
+    def _sdgs(cls, v: Any) -> list[str]:
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            raise ValueError("expected a list of SDG goal numbers or target codes")
+        return [str(x).strip() for x in v]
+
+    @field_validator("countries", mode="before")
+    @classmethod
+    def _countries(cls, v: Any) -> list[str]:
+        if v is None:
+            return []
+        if not isinstance(v, list):
+            raise ValueError("expected a list of countries")
+        return [str(x).strip() for x in v]
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, v: PartialDate | None, info: ValidationInfo) -> PartialDate | None:
+        start = info.data.get("start")
+        if v is not None and start is not None and v.latest() < start.earliest():
+            raise ValueError(f"end date {v} is before start date {start}")
+        return v
+
+    def text(self, value: dict[str, str] | str | None) -> dict[str, str]:
+        """A LangText value as ``{lang: text}``, plain strings in the record's language."""
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {self.language: value}
+        return dict(value)
