@@ -170,7 +170,7 @@ class Activity(_Model):
     kind: str | None = Field(default=None, description="kind of activity: training, workshop, study visit …")
     order: int | None = Field(default=None, ge=1, description="its number in the page's numbered list")
     quantity: int | None = Field(default=None, ge=0, description="how many (e.g. 5 committees)")
-    duration: str | None = Field(default=None, pattern=r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$", description="ISO 8601, e.g. P5D")
+    duration: str | None = Field(default=None, pattern=r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$", description="ISO 8601, e.g. P5D")
     level: str | None = Field(default=None, description="geographic level: local, national, European …")
 
 
