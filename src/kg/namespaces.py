@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, VCARD, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
 
 KG = Namespace("https://w3id.org/euprojects/def#")  # this project's ontology
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 EURIO = Namespace("http://data.europa.eu/s66#")
 FRAPO = Namespace("http://purl.org/cerif/frapo/")
 SDG = Namespace("http://metadata.un.org/sdg/")
