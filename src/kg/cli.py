@@ -1,0 +1,199 @@
+"""The ``kg`` command line: thin Typer commands over the library (build, validate, query, stats, serve).
+
+Every command takes its settings from options, then ``KG_*`` environment variables, then defaults
+(see :mod:`kg.config`). Errors are printed as file / entity / property / message and end with a
+non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg.config import Settings
+from kg.sources.curated import RecordsInvalid
+
+app = typer.Typer(help="Build, check, query and serve the knowledge graph of EU-funded projects.", no_args_is_help=True)
+err = Console(stderr=True)
+out = Console()
+
+QUERY_FORMATS = ["json", "csv", "tsv", "xml", "turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"]
+
+
+def _settings(data_dir: Optional[Path], var_dir: Optional[Path], base_uri: Optional[str], personal: bool | None = None) -> Settings:
+    return Settings.from_env(
+        data_dir=data_dir,
+        var_dir=var_dir,
+        base_uri=base_uri,
+        include_personal_data=personal if personal else None,
+    )
+
+
+DataDir = typer.Option(None, "--data-dir", help="input data directory (default: data/, env KG_DATA_DIR)")
+VarDir = typer.Option(None, "--var-dir", help="where stores are built (default: var/, env KG_VAR_DIR)")
+BaseUri = typer.Option(None, "--base-uri", help="base of minted URIs (env KG_BASE_URI)")
+Personal = typer.Option(
+    False, "--include-personal-data", help="include named persons' contact details (off by default; env KG_INCLUDE_PERSONAL_DATA)"
+)
+
+
+def _print_record_errors(exc: RecordsInvalid) -> None:
+    table = Table(title="Invalid input", show_lines=False, title_style="bold red")
+    table.add_column("file")
+    table.add_column("field")
+    table.add_column("problem", overflow="fold")
+    for e in exc.errors:
+        table.add_row(f"{e.path}:{e.line}" if e.line else str(e.path), e.field or "-", e.message)
+    err.print(table)
+    for e in exc.errors:  # plain lines too, for logs and grep
+        print(f"error: {e}", file=sys.stderr)
+
+
+def _print_report(report, *, title: str) -> None:  # type: ignore[no-untyped-def]
+    if not report.results:
+        return
+    table = Table(title=title, title_style="bold red" if report.violations else "bold yellow")
+    for col in ("severity", "file", "entity", "property", "message"):
+        table.add_column(col, overflow="fold")
+    for r in report.results:
+        table.add_row(r.severity, r.where or "-", r.focus, r.path or "-", r.message + (f" (value: {r.value})" if r.value else ""))
+    err.print(table)
+    for r in report.violations:
+        print(f"violation: {r.where or '-'}: <{r.focus}> {r.path or '-'}: {r.message}", file=sys.stderr)
+
+
+@app.command()
+def build(
+    data_dir: Optional[Path] = DataDir,
+    var_dir: Optional[Path] = VarDir,
+    base_uri: Optional[str] = BaseUri,
+    include_personal_data: bool = Personal,
+) -> None:
+    """Records → RDF → SHACL validation → a new Oxigraph store, swapped in only if valid."""
+    from kg.build import BuildFailed
+    from kg.build import build as run_build
+
+    settings = _settings(data_dir, var_dir, base_uri, include_personal_data)
+    try:
+        with err.status("building…") as status:
+            result = run_build(settings, progress=lambda m: status.update(m))
+    except RecordsInvalid as exc:
+        _print_record_errors(exc)
+        err.print("[red]Build failed; the served store was left unchanged.[/red]")
+        raise typer.Exit(1)
+    except BuildFailed as exc:
+        if exc.report:
+            _print_report(exc.report, title="SHACL validation")
+        err.print(f"[red]Build failed: {exc}[/red]")
+        raise typer.Exit(1)
+    _print_report(result.report, title="SHACL warnings")
+    out.print(
+        f"[green]Built[/green] {result.project_count} projects, {result.triple_count} quads in "
+        f"{len(result.graphs)} named graphs → {result.store_path}"
+    )
+
+
+@app.command()
+def validate(
+    data_dir: Optional[Path] = DataDir,
+    base_uri: Optional[str] = BaseUri,
+    format: str = typer.Option("text", "--format", "-f", help="report format: text or turtle"),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the report to this file"),
+) -> None:
+    """Validate what `kg build` would load, without touching any store. Exit 1 on violations."""
+    from kg.build import assemble, check
+
+    if format not in {"text", "turtle"}:
+        raise typer.BadParameter("format must be text or turtle", param_hint="--format")
+    settings = _settings(data_dir, None, base_uri)
+    try:
+        assembled = assemble(settings)
+    except RecordsInvalid as exc:
+        _print_record_errors(exc)
+        raise typer.Exit(1)
+    report = check(assembled, settings)
+    text = report.turtle() if format == "turtle" else report.text()
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"report written to {output}")
+    else:
+        print(text)
+    raise typer.Exit(0 if report.conforms else 1)
+
+
+@app.command()
+def query(
+    sparql: str = typer.Argument(..., help="a SPARQL query, or the path of a .rq file"),
+    format: str = typer.Option("json", "--format", "-f", help=f"one of {', '.join(QUERY_FORMATS)}"),
+    store: Optional[Path] = typer.Option(None, "--store", help="store location or SPARQL endpoint URL (default: var/store)"),
+    var_dir: Optional[Path] = VarDir,
+) -> None:
+    """Run a SPARQL query against the built store and print the results."""
+    from kg.store import QuerySyntaxError, StoreError, open_store
+
+    if format not in QUERY_FORMATS:
+        raise typer.BadParameter(f"unknown format {format!r}; use one of {', '.join(QUERY_FORMATS)}", param_hint="--format")
+    text = sparql
+    if sparql.endswith(".rq") or (len(sparql) < 4096 and Path(sparql).is_file()):
+        path = Path(sparql)
+        if not path.is_file():
+            err.print(f"[red]{sparql}: no such query file[/red]")
+            raise typer.Exit(2)
+        text = path.read_text(encoding="utf-8")
+    settings = _settings(None, var_dir, None)
+    location = str(store) if store else str(settings.store_path)
+    if not store and not settings.store_path.exists():
+        err.print(f"[red]No store at {settings.store_path}: run `kg build` first.[/red]")
+        raise typer.Exit(2)
+    try:
+        with open_store(location, read_only=True) as st:
+            data = st.query_to(text, format=format)
+    except QuerySyntaxError as exc:
+        err.print(f"[red]Bad query:[/red] {exc}")
+        raise typer.Exit(1)
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1)
+    sys.stdout.buffer.write(data)
+    if data and not data.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+
+
+@app.command()
+def stats(
+    store: Optional[Path] = typer.Option(None, "--store", help="store location (default: var/store)"),
+    var_dir: Optional[Path] = VarDir,
+) -> None:
+    """Counts per named graph and per class of the built store."""
+    from kg.stats import store_stats
+    from kg.store import open_store
+
+    settings = _settings(None, var_dir, None)
+    location = store or settings.store_path
+    if not Path(location).exists():
+        err.print(f"[red]No store at {location}: run `kg build` first.[/red]")
+        raise typer.Exit(2)
+    with open_store(location, read_only=True) as st:
+        s = store_stats(st)
+    t = Table(title="Triples per named graph")
+    t.add_column("graph")
+    t.add_column("triples", justify="right")
+    for g, n in s.per_graph.items():
+        t.add_row(g, str(n))
+    t.add_row("[bold]total[/bold]", f"[bold]{s.total}[/bold]")
+    out.print(t)
+    c = Table(title="Instances per class")
+    c.add_column("class")
+    c.add_column("instances", justify="right")
+    for k, n in s.per_class.items():
+        c.add_row(k, str(n))
+    out.print(c)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
