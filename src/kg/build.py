@@ -119,9 +119,10 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
         if graph == minter.programmes_graph:
             for q in quads:
                 origin.setdefault(q.subject.value, _rel(settings, data / PROGRAMMES))
-    for path, record in records:
-        for org in record.organisations:
-            origin.setdefault(minter.organisation(org.id), _rel(settings, path))
+    for path, record in records:  # everything else in a record's graph comes from that record
+        graph = minter.source_graph(Path(record.source.path).stem)
+        for q in graphs.get(graph, []):
+            origin.setdefault(q.subject.value, _rel(settings, path))
 
     _note(progress, "reading ontology and vocabularies")
     onto: list[Quad] = []

@@ -133,7 +133,9 @@ class _ProjectMapper:
         uri = self.m.place(alpha3, name)
         o = self.out
         o.typed(uri, KG.City)
-        o.text(uri, RDFS.label, {self.r.language: name, **(labels or {})})
+        # the name as the source writes it; other names (Dunkirk for Dunkerque) as SKOS labels
+        o.text(uri, RDFS.label, {self.r.language: name})
+        o.text(uri, SKOS.prefLabel, labels or {})
         o.uri(uri, KG.country, country)
         return uri
 
@@ -181,7 +183,7 @@ class _ProjectMapper:
     def source_document(self) -> None:
         o, s, src = self.out, self.source_uri, self.r.source
         o.typed(s, KG.SourceDocument, PROV.Entity, FOAF.Document)
-        o.string(s, DCT.identifier, Path(src.path).name)
+        o.string(s, DCT.identifier, Path(src.path).stem)
         if src.title:
             o.text(s, DCT.title, {src.language[0] if src.language else self.r.language: src.title})
             o.text(s, RDFS.label, {src.language[0] if src.language else self.r.language: src.title})

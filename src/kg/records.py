@@ -301,3 +301,65 @@ class ProjectRecord(_Model):
         if isinstance(value, str):
             return {self.language: value}
         return dict(value)
+
+
+# --------------------------------------------------------------------------- programme scheme
+SchemeLevel = Literal["programme", "key-action", "action-type", "call"]
+
+
+class FunderRecord(_Model):
+    """A funding body (a Directorate-General, an executive or national agency)."""
+
+    id: str = Field(pattern=SLUG_RE)
+    name: LangText
+    short_name: str | None = None
+    country: str | None = None
+    website: str | None = Field(default=None, pattern=r"^https?://")
+
+
+class SchemeConcept(_Model):
+    """One level of the funding-programme hierarchy: programme → key action → action type → call."""
+
+    id: str = Field(pattern=SLUG_RE)
+    level: SchemeLevel
+    label: LangText
+    notation: str | None = None
+    definition: LangText | None = None
+    broader: str | None = Field(default=None, description="id of the parent concept")
+    managed_by: list[str] = Field(default_factory=list, description="funder ids")
+    alt_labels: list[LangText] = Field(default_factory=list)
+
+
+class ProgrammeScheme(_Model):
+    """The curated programme vocabulary (data/vocab/programmes.yaml)."""
+
+    language: str = "en"
+    funders: list[FunderRecord] = Field(default_factory=list)
+    concepts: list[SchemeConcept] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _references(self) -> "ProgrammeScheme":
+        ids = [c.id for c in self.concepts]
+        dupes = {i for i in ids if ids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"duplicate concept ids: {', '.join(sorted(dupes))}")
+        fids = [f.id for f in self.funders]
+        dupes = {i for i in fids if fids.count(i) > 1}
+        if dupes:
+            raise ValueError(f"duplicate funder ids: {', '.join(sorted(dupes))}")
+        funder_ids = set(fids)
+        known = set(ids)
+        for c in self.concepts:
+            if c.broader is not None and c.broader not in known:
+                raise ValueError(f"concept {c.id!r}: broader {c.broader!r} is not a concept of the scheme")
+            for f in c.managed_by:
+                if f not in funder_ids:
+                    raise ValueError(f"concept {c.id!r}: managed_by {f!r} is not a funder of the scheme")
+        return self
+
+    def text(self, value: dict[str, str] | str | None) -> dict[str, str]:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {self.language: value}
+        return dict(value)
