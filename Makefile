@@ -5,7 +5,12 @@ BIN    := $(VENV)/bin
 KG     := $(BIN)/kg
 STAMP  := $(VENV)/.installed
 
-.PHONY: install build validate serve test clean
+.PHONY: install system-deps build validate serve test clean
+
+# Debian packages the tests use: rapper (raptor2-utils) re-parses the dumps independently,
+# chromium + chromium-driver run the headless-browser test of the query page.
+SYSTEM_TOOLS := rapper:raptor2-utils chromium:chromium chromedriver:chromium-driver
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +29,15 @@ validate: $(STAMP)
 serve: build
 	$(KG) serve
 
-test: $(STAMP)
+system-deps:
+	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t#*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+test: $(STAMP) system-deps
 	$(BIN)/pytest -q
 
 clean:
