@@ -219,7 +219,8 @@ class _ProjectMapper:
             o.uri(u, KG.hasGrant, g)
             o.typed(g, KG.Grant)
             o.string(g, KG.grantNumber, r.grant.number)
-            o.date(g, KG.signatureDate, r.grant.signature_date)
+            if r.grant.signature_date is not None:
+                o.date(g, KG.signatureDate, PartialDate.parse(r.grant.signature_date))
             if r.grant.amount is not None:
                 a = self.m.project_part(g, "amount")
                 o.uri(g, KG.amount, a)

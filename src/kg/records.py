@@ -141,7 +141,7 @@ class Money(_Model):
 class Grant(_Model):
     number: str | None = Field(default=None, description="grant agreement or project number as stated")
     amount: Money | None = None
-    signature_date: DateValue | None = None
+    signature_date: date | None = Field(default=None, description="the day the grant agreement was signed")
 
 
 class Place(_Model):
@@ -170,8 +170,15 @@ class Activity(_Model):
     kind: str | None = Field(default=None, description="kind of activity: training, workshop, study visit …")
     order: int | None = Field(default=None, ge=1, description="its number in the page's numbered list")
     quantity: int | None = Field(default=None, ge=0, description="how many (e.g. 5 committees)")
-    duration: str | None = Field(default=None, pattern=r"^P(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$", description="ISO 8601, e.g. P5D")
+    duration: str | None = Field(default=None, pattern=r"^P(\d+Y)?(\d+M)?(\d+D)?$", description="xsd:duration, e.g. P5D or P7M")
     level: str | None = Field(default=None, description="geographic level: local, national, European …")
+
+    @field_validator("duration")
+    @classmethod
+    def _duration_not_empty(cls, v: str | None) -> str | None:
+        if v == "P":
+            raise ValueError("'P' is an empty duration; write e.g. P5D (5 days) or P7M (7 months)")
+        return v
 
 
 class TargetGroup(_Model):
