@@ -143,3 +143,14 @@ def test_kg_validate_reports_text_and_turtle(data_copy: Path, tmp_path: Path):
     g = rdflib.Graph().parse(report, format="turtle")
     sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
     assert (None, sh.conforms, rdflib.Literal(False)) in g
+
+
+def test_pinned_uri_key_survives_a_new_grant_number():
+    from kg.records import ProjectRecord
+    from kg.uris import Minter
+
+    base = {"id": "ic4lop", "source": {"path": "sources/x.txt"}, "title": "IC4LOP"}
+    m = Minter("https://w3id.org/euprojects/")
+    assert m.project(ProjectRecord.model_validate(base)).endswith("/id/project/ic4lop")
+    later = {**base, "uri_key": "ic4lop", "grant": {"number": "2018-3-IT03-KA347-000000"}}
+    assert m.project(ProjectRecord.model_validate(later)).endswith("/id/project/ic4lop")

@@ -232,6 +232,11 @@ class Source(_Model):
 # --------------------------------------------------------------------------- the record
 class ProjectRecord(_Model):
     id: str = Field(pattern=SLUG_RE, description="stable key for projects without a grant number")
+    uri_key: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+        description="pins the published URI key (…/id/project/<uri_key>) so it never changes, e.g. when a grant number is found later",
+    )
     language: str = Field(default="en", description="language of plain-string text in this record")
     source: Source
 

@@ -36,7 +36,9 @@ class Minter:
 
     # entities ---------------------------------------------------------------
     def project_key(self, record: ProjectRecord) -> str:
-        """The grant/project number when the source states one, else the curated record id."""
+        """The pinned ``uri_key``, else the grant/project number the source states, else the record id."""
+        if record.uri_key:
+            return record.uri_key
         if record.grant and record.grant.number:
             return key_segment(record.grant.number)
         return record.id
