@@ -1,0 +1,148 @@
+"""The app factory: ``create_app(settings, ...)`` builds the FastAPI application of ``kg serve``.
+
+Routers live in their own modules: :mod:`kg.web.sparql` (``/sparql``, ``/update``) and
+:mod:`kg.web.graph_store` (``/store``). The app owns a :class:`kg.web.workers.Pool` of worker
+processes, started and stopped with the app's lifespan; every store operation runs there
+(under a deadline) so the event loop only moves bytes. CORS is open (``*``, preflight
+included): the data is public and writes need a bearer token, not cookies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import PlainTextResponse, Response
+
+from kg.config import Settings
+from kg.web import graph_store, sparql
+from kg.web.common import HTTPProblem, ServerState, error
+from kg.web.settings import WebSettings
+from kg.web.workers import Pool, StreamAborted
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("kg.web")
+
+
+class _QuietAbort(logging.Filter):
+    """Drop uvicorn's traceback for a stream cut on purpose (timeout while streaming): the pool
+    already logged one line, and the client sees an incomplete chunked response."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        for _ in range(10):  # the cause chain, bounded
+            if exc is None:
+                break
+            if isinstance(exc, StreamAborted):
+                return False
+            if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+                exc = exc.exceptions[0]
+            else:
+                exc = exc.__cause__ or exc.__context__
+        return True
+
+
+def _quiet_stream_aborts() -> None:
+    logger = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _QuietAbort) for f in logger.filters):
+        logger.addFilter(_QuietAbort())
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store_path: Path | str | None = None,
+    token: str | None = None,
+    query_timeout: float | None = None,
+    service_allowlist: Sequence[str] | None = None,
+    pool_size: int | None = None,
+    web_settings: WebSettings | None = None,
+) -> FastAPI:
+    """The SPARQL endpoint as an ASGI app.
+
+    ``store_path`` defaults to ``settings.store_path`` (the ``var/store`` symlink, re-resolved
+    on every request). ``token`` (else ``KG_TOKEN``) enables updates and Graph Store writes and
+    opens the store read-write in a single worker; without it the store is read-only.
+    ``query_timeout`` (else ``KG_QUERY_TIMEOUT``, default 30 s) bounds every query;
+    ``service_allowlist`` (else ``KG_SERVICE_ALLOWLIST``, default empty) lists the hosts SERVICE
+    and LOAD may reach; ``pool_size`` (else ``KG_QUERY_WORKERS``, default the CPU count) is the
+    number of query worker processes.
+    """
+    settings = settings or Settings.from_env()
+    _quiet_stream_aborts()
+    web = web_settings or WebSettings.resolve(
+        settings,
+        store_path=store_path,
+        token=token,
+        query_timeout=query_timeout,
+        service_allowlist=service_allowlist,
+        pool_size=pool_size,
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = Pool(web.pool_size, timeout=web.query_timeout, writable=web.writable)
+        await pool.start()
+        app.state.kg = ServerState(web, pool)
+        log.info(
+            "serving %s (%s, %d worker process(es), timeout %g s)",
+            web.store_path,
+            "read-write" if web.writable else "read-only",
+            web.pool_size,
+            web.query_timeout,
+        )
+        try:
+            yield
+        finally:
+            await pool.close()
+
+    app = FastAPI(
+        title="EU-funded projects knowledge graph",
+        description="SPARQL 1.1 Protocol endpoint (/sparql, /update) and Graph Store Protocol (/store).",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Accept", "Authorization", "Content-Type"],
+        expose_headers=["Content-Type", "Content-Length", "Location", "Vary", "WWW-Authenticate"],
+        max_age=86400,
+    )
+
+    @app.exception_handler(HTTPProblem)
+    async def problem(_request: Request, exc: HTTPProblem) -> Response:
+        return error(exc.status, exc.message, exc.headers)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz(request: Request) -> PlainTextResponse:
+        state: ServerState = request.app.state.kg
+        store = state.store_dir()
+        return PlainTextResponse(f"ok {store}\n" if store else "no store\n", status_code=200 if store else 503)
+
+    app.include_router(sparql.router)
+    app.include_router(graph_store.router)
+    _install_faces(app, settings)
+    return app
+
+
+def _install_faces(app: FastAPI, settings: Settings) -> None:
+    """The REST facade, linked data, HTML pages and publishing routes, reading the served build."""
+    from kg.web import facade, publishing
+
+    def get_store():  # type: ignore[no-untyped-def]
+        return app.state.kg.shared_store()
+
+    def build_id() -> str:
+        return app.state.kg.build_id()
+
+    facade.install(app, settings=settings, get_store=get_store, build_id=build_id)
+    publishing.install(app, settings=settings, get_store=get_store, build_id=build_id)

@@ -1,0 +1,107 @@
+"""With a token: SPARQL Update and the Graph Store Protocol (store opened read-write)."""
+
+from __future__ import annotations
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from weblive import GRAPH_COUNTRY, TOKEN, Server
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+G = "https://w3id.org/euprojects/graph/test/written"
+TTL = b'@prefix ex: <http://example.org/> .\nex:a ex:p "one" .\nex:b ex:p "two" .\n'
+
+
+def count(server: Server, where: str) -> int:
+    r = httpx.get(server.sparql, params={"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}"})
+    assert r.status_code == 200, r.text
+    return int(r.json()["results"]["bindings"][0]["n"]["value"])
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 401), ({"Authorization": "Bearer wrong"}, 403), ({"Authorization": f"Basic {TOKEN}"}, 401)],
+)
+def test_update_needs_the_right_token(rw_server: Server, headers: dict[str, str], status: int) -> None:
+    r = httpx.post(rw_server.url + "/update", data={"update": "CLEAR ALL"}, headers=headers)
+    assert r.status_code == status
+    if status == 401:
+        assert r.headers["www-authenticate"].startswith("Bearer")
+    assert count(rw_server, "GRAPH ?g { ?s ?p ?o }") > 0
+
+
+def test_update_with_token(rw_server: Server) -> None:
+    update = f'INSERT DATA {{ GRAPH <{G}> {{ <http://example.org/x> <http://example.org/p> "via update" }} }}'
+    r = httpx.post(rw_server.sparql, data={"update": update}, headers=AUTH)
+    assert r.status_code == 204, r.text
+    assert count(rw_server, f"GRAPH <{G}> {{ ?s ?p ?o }}") == 1
+    r = httpx.post(
+        rw_server.url + "/update",
+        content=f"DROP GRAPH <{G}>".encode(),
+        headers={**AUTH, "Content-Type": "application/sparql-update"},
+    )
+    assert r.status_code == 204
+    assert count(rw_server, f"GRAPH <{G}> {{ ?s ?p ?o }}") == 0
+    r = httpx.post(rw_server.url + "/update", data={"update": "INSERT DATA { <x> }"}, headers=AUTH)
+    assert r.status_code == 400 and r.headers["content-type"].startswith("text/plain")
+
+
+def test_service_description_says_update(rw_server: Server) -> None:
+    r = httpx.get(rw_server.sparql, headers={"Accept": "application/n-triples"})
+    assert "sparql-service-description#SPARQL11Update" in r.text
+    assert "sparql-service-description#BasicFederatedQuery" in r.text
+
+
+def test_graph_store_protocol(rw_server: Server) -> None:
+    store = rw_server.url + "/store"
+    turtle = {**AUTH, "Content-Type": "text/turtle"}
+    assert httpx.put(store, params={"graph": G}, content=TTL, headers={"Content-Type": "text/turtle"}).status_code == 401
+    assert httpx.put(store, params={"graph": G}, content=TTL, headers={**turtle, "Authorization": "Bearer no"}).status_code == 403
+
+    r = httpx.put(store, params={"graph": G}, content=TTL, headers=turtle)
+    assert r.status_code == 201, r.text
+    r = httpx.get(store, params={"graph": G})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    assert len(list(ox.parse(r.content, format=ox.RdfFormat.TURTLE))) == 2
+    assert httpx.head(store, params={"graph": G}).status_code == 200
+
+    r = httpx.put(store, params={"graph": G}, content=b"<http://example.org/c> <http://example.org/p> 3 .", headers=turtle)
+    assert r.status_code == 204
+    assert count(rw_server, f"GRAPH <{G}> {{ ?s ?p ?o }}") == 1  # replaced
+    r = httpx.post(store, params={"graph": G}, content=TTL, headers={**AUTH, "Content-Type": "application/n-triples"})
+    assert r.status_code == 400  # Turtle prefixes are not N-Triples
+    r = httpx.post(store, params={"graph": G}, content=TTL, headers=turtle)
+    assert r.status_code == 204
+    assert count(rw_server, f"GRAPH <{G}> {{ ?s ?p ?o }}") == 3  # merged
+
+    assert httpx.delete(store, params={"graph": G}).status_code == 401
+    assert httpx.delete(store, params={"graph": G}, headers=AUTH).status_code == 204
+    assert httpx.get(store, params={"graph": G}).status_code == 404
+    assert httpx.delete(store, params={"graph": G}, headers=AUTH).status_code == 404
+
+    # the store's own default graph
+    assert httpx.put(store, params={"default": ""}, content=TTL, headers=turtle).status_code == 204
+    r = httpx.get(store, params={"default": ""}, headers={"Accept": "application/n-triples"})
+    assert len(r.text.strip().splitlines()) == 2
+    assert httpx.delete(store, params={"default": ""}, headers=AUTH).status_code == 204
+    assert httpx.get(store, params={"default": ""}, headers={"Accept": "application/n-triples"}).text.strip() == ""
+
+    # the whole dataset
+    r = httpx.get(store, headers={"Accept": "application/n-quads"})
+    assert r.status_code == 200 and GRAPH_COUNTRY in r.text
+    nq = f"<http://example.org/q> <http://example.org/p> \"q\" <{G}> .\n".encode()
+    r = httpx.post(store, content=nq, headers={**AUTH, "Content-Type": "application/n-quads"})
+    assert r.status_code == 204
+    assert count(rw_server, f"GRAPH <{G}> {{ ?s ?p ?o }}") == 1
+    assert httpx.put(store, content=nq, headers={**AUTH, "Content-Type": "application/n-quads"}).status_code == 400
+    r = httpx.put(store, params={"graph": G}, content=b"x", headers={**AUTH, "Content-Type": "application/pdf"})
+    assert r.status_code == 415
+
+
+def test_load_and_service_outside_the_allowlist_are_refused(rw_server: Server) -> None:
+    r = httpx.post(rw_server.url + "/update", data={"update": "LOAD <http://169.254.169.254/latest/meta-data>"}, headers=AUTH)
+    assert r.status_code == 403 and "169.254.169.254" in r.text
+    update = "INSERT { ?s ?p ?o } WHERE { SERVICE <http://evil.example.com/sparql> { ?s ?p ?o } }"
+    r = httpx.post(rw_server.url + "/update", data={"update": update}, headers=AUTH)
+    assert r.status_code == 403 and "evil.example.com" in r.text
