@@ -69,3 +69,11 @@ def test_parameters_are_typed_and_checked():
         q.bind({"nope": "1"})
     with pytest.raises(QueryParameterError, match="integer"):
         QUERIES["projects-active-in-period"].bind({"from": "2019; DROP"})
+
+
+def test_programme_hierarchy_and_timeline(store):
+    levels = {r["label"]: r for r in rows(store, "programme-hierarchy")}
+    assert any("Erasmus+" in label for label in levels)
+    assert len(levels) >= 10
+    tops = {r["label"]: int(r["projects"]) for r in rows(store, "programme-timeline")}
+    assert sum(tops.values()) == 5  # every project counted once, under its top programme

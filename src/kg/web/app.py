@@ -114,7 +114,10 @@ def create_app(
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Accept", "Authorization", "Content-Type"],
-        expose_headers=["Content-Type", "Content-Length", "Location", "Vary", "WWW-Authenticate"],
+        expose_headers=[
+            "Content-Type", "Content-Length", "Location", "Vary", "WWW-Authenticate",
+            "Link", "X-Total-Count", "ETag", "Last-Modified", "Content-Location",
+        ],
         max_age=86400,
     )
 

@@ -23,7 +23,6 @@ URI and the server's own URLs.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from kg.store.base import Store
 __all__ = [
     "Facade",
     "ProblemRoute",
+    "StoreUnavailable",
     "build_id_from_var",
     "install",
     "problem",
@@ -67,6 +67,10 @@ def build_id_from_var(var_dir: str | Path) -> str:
     return current.name if current is not None else ""
 
 
+class StoreUnavailable(Exception):
+    """No store to read (none built yet, or it cannot be opened): 503."""
+
+
 @dataclass
 class Facade:
     """What every router of the facade needs: settings, the store, the build id, templates."""
@@ -80,7 +84,16 @@ class Facade:
     # ------------------------------------------------------------------ store and build
 
     def store(self) -> Store:
-        return self.get_store()
+        """The store to read; :class:`StoreUnavailable` (503) when there is none yet."""
+        try:
+            store = self.get_store()
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the caller's opener raises
+            raise StoreUnavailable(f"the graph store is not available: {exc}") from exc
+        if store is None:
+            raise StoreUnavailable("no store has been built yet (run `kg build`)")
+        return store
 
     def current_build(self) -> str:
         try:
@@ -235,6 +248,8 @@ class ProblemRoute(APIRoute):
                 response = await original(request)
             except RequestValidationError as exc:
                 return validation_problem(request, exc)
+            except StoreUnavailable as exc:
+                return problem(503, "Service Unavailable", str(exc), instance=str(request.url), headers={"Retry-After": "30"})
             except StarletteHTTPException as exc:
                 return problem(
                     exc.status_code,
@@ -390,10 +405,6 @@ def request_lang(request: Request, default: str = "en") -> str:
 
 def valid_lang(tag: str | None) -> bool:
     return bool(tag and _LANG_TAG.match(tag))
-
-
-def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 # --------------------------------------------------------------------------- install

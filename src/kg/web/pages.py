@@ -17,11 +17,12 @@ from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.routing import APIRoute
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from kg import lookup
 from kg.namespaces import KG, PREFIXES
-from kg.web.facade import STATIC_DIR, TEMPLATES_DIR, Facade, request_lang, valid_lang
+from kg.web.facade import STATIC_DIR, TEMPLATES_DIR, Facade, StoreUnavailable, request_lang, valid_lang
 
 __all__ = ["error_page", "make_router", "render", "render_entity"]
 
@@ -199,7 +200,23 @@ def _int_param(value: str | None) -> int | None:
 
 
 def make_router(facade: Facade) -> APIRouter:
-    router = APIRouter(include_in_schema=False)
+    class PageRoute(APIRoute):
+        """Pages answer a missing store with an HTML 503 page."""
+
+        def get_route_handler(self):  # type: ignore[no-untyped-def]
+            original = super().get_route_handler()
+
+            async def handler(request: Request) -> Response:
+                try:
+                    return await original(request)
+                except StoreUnavailable as exc:
+                    response = error_page(facade, request, 503, "The graph is not available", str(exc))
+                    response.headers["Retry-After"] = "30"
+                    return response
+
+            return handler
+
+    router = APIRouter(include_in_schema=False, route_class=PageRoute)
 
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request) -> Response:
