@@ -12,7 +12,7 @@ import pytest
 from kg.namespaces import sparql_prefixes
 from kg.store import OxigraphStore
 
-from conftest import run_kg
+from kgtesting import run_kg
 
 P = sparql_prefixes()
 BASE = "https://w3id.org/euprojects/"

@@ -11,7 +11,7 @@ import yaml
 from kg.namespaces import sparql_prefixes
 from kg.store import OxigraphStore
 
-from conftest import ROOT, run_kg
+from kgtesting import ROOT, run_kg
 
 COUNT_PROJECTS = sparql_prefixes("kg") + "SELECT (COUNT(?p) AS ?n) WHERE { ?p a kg:Project }"
 

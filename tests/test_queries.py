@@ -9,7 +9,7 @@ import pytest
 from kg.queries import QueryParameterError, load_queries
 from kg.store import OxigraphStore
 
-from conftest import ROOT
+from kgtesting import ROOT
 
 QUERIES = load_queries(ROOT / "queries")
 

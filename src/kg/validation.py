@@ -113,7 +113,8 @@ def validate(
         meta_shacl=False,
     )
     results = []
-    for r in report_graph.subjects(RDF.type, SH.ValidationResult):
+    # top-level results only: sh:detail entries (nested sh:node results) are explanations, not extra results
+    for r in report_graph.objects(None, SH.result):
         focus = report_graph.value(r, SH.focusNode)
         path = report_graph.value(r, SH.resultPath)
         value = report_graph.value(r, SH.value)

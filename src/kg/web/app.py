@@ -113,10 +113,10 @@ def create_app(
         CORSMiddleware,
         allow_origins=["*"],
         allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
-        allow_headers=["Accept", "Authorization", "Content-Type"],
+        allow_headers=["Accept", "Authorization", "Content-Type", "Range", "If-None-Match", "If-Modified-Since", "If-Range"],
         expose_headers=[
             "Content-Type", "Content-Length", "Location", "Vary", "WWW-Authenticate",
-            "Link", "X-Total-Count", "ETag", "Last-Modified", "Content-Location",
+            "Link", "X-Total-Count", "ETag", "Last-Modified", "Content-Location", "Content-Range", "Accept-Ranges",
         ],
         max_age=86400,
     )

@@ -97,14 +97,13 @@ class _Publisher:
                 if release is not None:
                     return release  # stale beats nothing
                 raise _NoRelease(str(exc)) from exc
-            with store:
-                publish_release(
-                    self.settings,
-                    store=store,
-                    out_dir=self.dist,
-                    base_url=self.base_url or str(request.base_url).rstrip("/"),
-                    build_id=wanted,
-                )
+            publish_release(
+                self.settings,
+                store=store,
+                out_dir=self.dist,
+                base_url=self.base_url or str(request.base_url).rstrip("/"),
+                build_id=wanted,
+            )
             self.cache.clear()
         release = read_release(self.dist)
         if release is None:
@@ -211,9 +210,10 @@ def install(
 ) -> None:
     """Mount the publishing routes on ``app``.
 
-    ``get_store()`` opens the store to publish from (a fresh handle: it is closed after use);
-    ``build_id`` is the id of the build being served (a string, a callable giving it, or None
-    when unknown) — a release published from another build is published again. ``dist_dir``
+    ``get_store()`` gives the store of the served build (read-only; these routes never close it:
+    the caller owns it) and raises when there is none; ``build_id`` is the id of the build being
+    served (a string, a callable giving it, or None/"" when unknown) — a release published from
+    another build is published again. ``dist_dir``
     defaults to ``<root>/dist``; ``base_url`` (where this server is reached, for the download
     URLs in the catalogue) defaults to the base URL of the request that triggers publishing.
     """
@@ -307,8 +307,7 @@ def install(
             return _body(request, (release.out_dir / HTML_NAME).read_bytes(), "text/html; charset=utf-8", f'"{html.sha256}"')
 
         def make() -> bytes:
-            with pub.get_store() as store:
-                return _serialise(ontology_triples(store, settings), offer)
+            return _serialise(ontology_triples(pub.get_store(), settings), offer)
 
         body, etag = pub.cached((release.content_sha256, "ontology", offer.name), make)
         return _body(request, body, _media(offer), etag)
