@@ -231,8 +231,10 @@ class Store(Protocol):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         union_default_graph: bool = True,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query; pyoxigraph's native result. ``QuerySyntaxError`` if it does not parse."""
+        """Run a SPARQL query; pyoxigraph's native result. ``QuerySyntaxError`` if it does not parse.
+        ``base_iri`` resolves relative IRIs in the query text."""
         ...
 
     def query_to(
@@ -248,8 +250,8 @@ class Store(Protocol):
         RDF format for CONSTRUCT/DESCRIBE; ``StoreError`` when it does not fit)."""
         ...
 
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 update (one transaction)."""
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL 1.1 update (one transaction); ``base_iri`` resolves relative IRIs."""
         ...
 
     def replace_graph(self, graph: str, quads_or_triples: Iterable[Triple | Quad]) -> None:
@@ -332,6 +334,7 @@ class StoreBase(ABC):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         union_default_graph: bool = True,
+        base_iri: str | None = None,
     ) -> QueryResult: ...
 
     def query_to(

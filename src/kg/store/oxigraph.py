@@ -110,9 +110,12 @@ class OxigraphStore(StoreBase):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         union_default_graph: bool = True,
+        base_iri: str | None = None,
     ) -> QueryResult:
         store = self.native
         kwargs: dict[str, object] = {}
+        if base_iri:
+            kwargs["base_iri"] = base_iri
         if self._use_union(sparql, default_graph, named_graphs, union_default_graph):
             kwargs["use_default_graph_as_union"] = True
         if default_graph is not None or named_graphs is not None:
@@ -128,10 +131,10 @@ class OxigraphStore(StoreBase):
 
     # ------------------------------------------------------------------ writes
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._check_writable("update")
         try:
-            self.native.update(sparql)
+            self.native.update(sparql, base_iri=base_iri) if base_iri else self.native.update(sparql)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         except (OSError, RuntimeError, ValueError) as exc:

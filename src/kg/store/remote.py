@@ -180,7 +180,10 @@ class RemoteSparqlStore(StoreBase):
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         union_default_graph: bool = True,
+        base_iri: str | None = None,
     ) -> QueryResult:
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         response = self._query_request(sparql, _QUERY_ACCEPT, default_graph, named_graphs, union_default_graph)
         if response.status_code != 200:
             raise self._fail(response, "query")
@@ -217,8 +220,10 @@ class RemoteSparqlStore(StoreBase):
 
     # ------------------------------------------------------------------ writes
 
-    def update(self, sparql: str) -> None:
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._check_writable("update")
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
         response = self._request(
             "POST",
             self.update_endpoint,

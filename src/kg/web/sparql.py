@@ -10,8 +10,10 @@ answers 503 (the worker running it is killed). ``GET /sparql`` without a query a
 service description. ``HEAD`` is answered like ``GET``, without a body.
 
 Updates: ``POST /sparql`` or ``POST /update``, form (``update=``) or ``application/sparql-update``;
-answered 204. Without a configured token every update answers 403; with one, a missing
-``Authorization: Bearer`` answers 401 and a wrong token 403. ``SERVICE`` and ``LOAD`` may only
+answered 204. ``using-graph-uri`` / ``using-named-graph-uri`` (repeatable) set the dataset of every
+DELETE/INSERT ... WHERE (400 when the update has its own USING / WITH). Without a configured
+token every update answers 403; with one, a missing ``Authorization: Bearer`` answers 401 and
+a wrong token 403. ``SERVICE`` and ``LOAD`` may only
 reach allowlisted hosts (:mod:`kg.web.guard`): anything else answers 403 naming the host.
 """
 
@@ -194,6 +196,7 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
         "op": "query",
         "store": str(store_or_503(request)),
         "query": query,
+        "base_iri": str(request.url.replace(query="", fragment="")),  # relative IRIs resolve against the endpoint
         "default_graph": default_graphs if dataset_given else None,
         "named_graphs": named_graphs if dataset_given else None,
         "results_format": results.name if results else None,
@@ -236,17 +239,64 @@ async def _service_description(request: Request, params: _Params) -> Response:
 async def _update(request: Request, update: str, params: _Params) -> Response:
     require_write(request)
     state = server_state(request)
-    if params.all("using-graph-uri") or params.all("using-named-graph-uri"):
-        return error(
-            400,
-            "using-graph-uri / using-named-graph-uri are not supported here: write USING / USING NAMED "
-            "clauses in the update itself.",
-        )
+    using, using_named = _graph_iris(params, "using-graph-uri"), _graph_iris(params, "using-named-graph-uri")
+    if using or using_named:
+        update = _with_protocol_dataset(update, using, using_named)
     try:
         guard.check_remote_access(update, state.settings.service_allowlist, update=True)
     except guard.Refused as exc:
         return error(403, exc.message)
-    running = await run_job(request, {"op": "update", "store": str(store_or_503(request)), "update": update})
+    running = await run_job(
+        request,
+        {
+            "op": "update",
+            "store": str(store_or_503(request)),
+            "update": update,
+            "base_iri": str(request.url.replace(query="", fragment="")),
+        },
+    )
     running.close()
     state.forget_graphs()
     return Response(status_code=204)
+
+
+def _with_protocol_dataset(update: str, default: list[str], named: list[str]) -> str:
+    """The update with the Protocol's ``using-graph-uri`` / ``using-named-graph-uri`` written in
+    as ``USING <g>`` / ``USING NAMED <g>`` before the ``WHERE`` of every DELETE/INSERT operation
+    (pyoxigraph takes no dataset for updates; these clauses define exactly that dataset).
+
+    As the Protocol requires, an update naming its own dataset (``USING``, ``USING NAMED`` or
+    ``WITH``) is refused with 400; so is ``DELETE WHERE``, which cannot take a dataset. Operations
+    without a ``WHERE`` (``INSERT DATA``, ``CLEAR``...) are unchanged. The IRIs were checked by
+    :func:`_graph_iris`, so they cannot break out of ``<...>``.
+    """
+    clause = "".join(f"USING <{iri}> " for iri in default) + "".join(f"USING NAMED <{iri}> " for iri in named)
+    depth, previous = 0, ""
+    cuts: list[int] = []
+    for tok in guard.tokens(update):
+        if tok.kind in ("ws", "comment"):
+            continue
+        if tok.kind == "punct" and tok.text == "{":
+            depth += 1
+        elif tok.kind == "punct" and tok.text == "}":
+            depth -= 1
+        elif tok.kind == "name" and depth == 0:
+            word = tok.text.upper()
+            if word in ("USING", "WITH"):
+                raise HTTPProblem(
+                    400,
+                    f"The update names its own dataset ({word}) and the request gives using-graph-uri / "
+                    "using-named-graph-uri: give one or the other.",
+                )
+            if word == "WHERE" and previous == "DELETE":
+                raise HTTPProblem(
+                    400,
+                    "using-graph-uri / using-named-graph-uri cannot apply to DELETE WHERE { ... }: "
+                    "write DELETE { ... } WHERE { ... }.",
+                )
+            if word == "WHERE":
+                cuts.append(tok.start)
+        previous = tok.text.upper() if tok.kind == "name" else tok.text
+    for cut in reversed(cuts):
+        update = update[:cut] + clause + update[cut:]
+    return update

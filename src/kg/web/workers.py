@@ -153,6 +153,7 @@ class _Worker:
             job["query"],
             default_graph=job.get("default_graph"),
             named_graphs=job.get("named_graphs"),
+            base_iri=job.get("base_iri"),
         )
         if isinstance(result, ox.QueryTriples):
             kind, name = "graph", job.get("graph_format")
@@ -167,7 +168,7 @@ class _Worker:
         self.stream(kind, name, lambda out: result.serialize(output=out, format=fmt))
 
     def op_update(self, store: Any, job: dict[str, Any]) -> None:
-        store.update(job["update"])
+        store.update(job["update"], base_iri=job.get("base_iri"))
         self.send(END)
 
     def op_graphs(self, store: Any, job: dict[str, Any]) -> None:
