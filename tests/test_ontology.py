@@ -41,6 +41,8 @@ FRAPO = Namespace("http://purl.org/cerif/frapo/")
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SDGO = Namespace("http://metadata.un.org/sdg/ontology#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
+# W3C Basic Geo (rdflib's WGS namespace class has the wrong scheme, https:, so it is open here)
+WGS84 = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 DECLARATION_TYPES = {OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.NamedIndividual, SKOS.ConceptScheme}
 PROPERTY_TYPES = {OWL.ObjectProperty, OWL.DatatypeProperty}
@@ -75,6 +77,7 @@ ALLOWED_NAMESPACES = {
     "vcard": str(VCARD),
     "sdgo": str(SDGO),
     "spdx": str(SPDX),
+    "wgs84": str(WGS84),
     "xsd": str(XSD),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
@@ -93,6 +96,10 @@ VERIFIED_EXTERNAL_TERMS = {
         "hasFundingAmount", "hasFundingScheme", "hasInvolvedParty", "hasResult", "isFundedBy",
         "isImplementedBy", "isInvolvedIn", "isRoleOf", "legalName", "projectStatus", "roleLabel",
         "signatureDate",
+        # checked for the terms of programme-database imports
+        "SME", "doi", "hasFundingSchemeCall", "hasFundingSchemeProgramme", "hasFundingSchemeType",
+        "hasNUTSCode", "hasTotalCost", "identifier", "latitude", "longitude", "order", "postalCode",
+        "streetAddress", "url", "vatNumber",
     )),
     # FRAPO 1.1 (frapo.owl)
     *(FRAPO[t] for t in (
@@ -103,11 +110,13 @@ VERIFIED_EXTERNAL_TERMS = {
     ORG.Organization, ORG.OrganizationalCollaboration, ORG.Membership, ORG.Role, ORG.member,
     ORG.organization, ORG.role,
     # FOAF, PROV-O, DCAT 2, DCMI Terms, vCard (range of dcat:contactPoint), SPDX, UN SDG KOS
-    FOAF.Project, FOAF.Organization, FOAF.Document,
+    FOAF.Project, FOAF.Organization, FOAF.Document, FOAF.page,
     PROV.Entity,
     DCAT.contactPoint,
     DCTERMS.Location, DCTERMS.subject,
-    VCARD.Kind,
+    VCARD.Kind, VCARD["postal-code"], VCARD["street-address"],  # no rdfs:domain, range xsd:string
+    # W3C Basic Geo (wgs84_pos.rdf, 2009): rdfs:domain wgs84:SpatialThing
+    WGS84.lat, WGS84.long,
     SPDX.checksum,
     SDGO.Goal, SDGO.Target,
     SKOS.Concept,
@@ -117,10 +126,11 @@ VERIFIED_EXTERNAL_TERMS = {
         "Audience", "Place", "City", "CreativeWork", "ContactPoint", "startDate", "endDate", "funder",
         "amount", "audience", "legalName", "alternateName", "position", "duration", "minValue",
         "maxValue", "unitText", "contactPoint",
+        "vatID", "postalCode", "streetAddress", "addressRegion", "latitude", "longitude", "identifier",
     )),
     # datatypes
-    RDF.langString, XSD.string, XSD.integer, XSD.boolean, XSD.date, XSD.gYearMonth, XSD.gYear,
-    XSD.duration,
+    RDF.langString, XSD.string, XSD.integer, XSD.decimal, XSD.boolean, XSD.date, XSD.gYearMonth,
+    XSD.gYear, XSD.duration,
 }
 
 # prefix -> name of rdflib's closed namespace class holding that vocabulary's term list
@@ -229,6 +239,9 @@ def model() -> dict:
         rng: set[URIRef] | None = set()
         for part in right.split("∪"):
             part = part.strip()
+            if part == "IRI":  # any resource (a web page): not checked
+                rng = None
+                break
             if m := re.fullmatch(r"(xsd|rdf|sdgo|kg):([A-Za-z]+)", part):
                 ns = {"xsd": XSD, "rdf": RDF, "sdgo": SDGO, "kg": KG}[m.group(1)]
                 rng.add(ns[m.group(2)])
@@ -482,6 +495,20 @@ def test_no_inference_makes_a_project_an_organisation_or_an_activity(g: Graph) -
     assert SDO.Project not in superclasses(g, KG.Funder)  # schema:FundingAgency ⊑ schema:Project
     assert not superclasses(g, KG.FundingScheme) & {SDO.Organization, SDO.FundingScheme}
     assert FRAPO.Output not in superclasses(g, KG.Output)  # FRAPO 1.1: frapo:Output ⊑ frapo:Equipment
+    # a linking decision is a record derived from a source (prov:wasDerivedFrom), never a PROV activity
+    assert PROV.Entity in superclasses(g, KG.OrganisationMatch)
+    assert PROV.Activity not in superclasses(g, KG.OrganisationMatch)
+
+
+def test_no_inference_makes_an_organisation_a_spatial_thing_or_a_cordis_record(g: Graph) -> None:
+    """wgs84:lat/long have the domain wgs84:SpatialThing, and EURIO's address, coordinate and identifier
+    properties have EURIO classes as domains: ours are only mapped to them, never specialised."""
+    for prop in (KG.latitude, KG.longitude, KG.postCode, KG.streetAddress, KG.nutsCode, KG.vatNumber, KG.pic):
+        supers = set(g.objects(prop, RDFS.subPropertyOf))
+        assert not [s for s in supers if str(s).startswith((str(WGS84), str(EURIO)))], prop
+    # the amounts an import adds are kg:MonetaryAmount, as a grant's amount is
+    for prop in (KG.totalCost, KG.ecContribution, KG.netEcContribution):
+        assert g.value(prop, RDFS.range) == KG.MonetaryAmount
 
 
 # --------------------------------------------------------------------------- documentation

@@ -274,7 +274,7 @@ ImportName = typer.Option(
 )
 Strict = typer.Option(False, "--strict", help="reject the whole file if any row is bad (default: load the valid rows, report the rest)")
 ValidateImport = typer.Option(
-    False, "--validate", help="also check the import's graph with the SHACL shapes and refuse it on a violation (slow: ~1k triples/s)"
+    False, "--validate", help="also check the import's graph (with the curated graphs it refers to) against the SHACL shapes; refuse it on a violation"
 )
 
 
@@ -443,6 +443,22 @@ def orgs(
     for r in rows:
         t.add_row(r["decision"], r["rule"], r["stated"], r["org"].rsplit("/", 1)[-1], r["other"].rsplit("/", 1)[-1], r["evidence"], r["where"])
     out.print(t)
+
+
+@app.command()
+def extract(
+    pages: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="project page text files (UTF-8)"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write <id>.yaml and <id>.provenance.json per page into this directory"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the record to this file (one page); the provenance beside it"),
+    diff: bool = typer.Option(False, "--diff", help="print field-by-field differences from the curated record of the same source"),
+    suggest_sdgs: bool = typer.Option(False, "--suggest-sdgs", help="add sdg_suggestions (TF-IDF over UN SDG target texts) when the page states no SDG"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Read project web pages (English, Italian) into curated-record YAML, with per-fact provenance."""
+    from kg.sources.pages import run_extract
+
+    settings = _settings(data_dir, None, None)
+    raise typer.Exit(run_extract(pages, settings=settings, out_dir=out_dir, output=output, diff=diff, suggest_sdgs=suggest_sdgs))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ not valid; ``param`` names the parameter).
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -119,6 +120,12 @@ def _values(var: str, uris: Iterable[str]) -> str:
     return f"VALUES ?{var} {{ {' '.join(iri(u) for u in uris)} }}"
 
 
+def _one_of(var: str, uris: Iterable[str]) -> str:
+    """FILTER(?var IN (...)): for a small set of predicates next to a VALUES of subjects (two
+    VALUES blocks make Oxigraph 0.5 join their cross product with a scan of the whole store)."""
+    return f"FILTER(?{var} IN ({', '.join(iri(u) for u in uris)}))"
+
+
 def _rows(store: Store, sparql: str) -> list[dict[str, Any]]:
     result = store.query(PREFIXES + sparql)
     if not isinstance(result, ox.QuerySolutions):
@@ -211,13 +218,35 @@ def labels(store: Store, uris: Iterable[str], lang: str = "en") -> dict[str, str
     """Display labels for URIs (only those that have one): language first, then predicate
     (``rdfs:label``, ``skos:prefLabel``, ``dct:title``, names)."""
     wanted = sorted({u for u in uris if u and not u.startswith("_:")})
+    path = getattr(store, "path", None)
+    cache = None
+    if path is not None and store.read_only:
+        cache = _LABEL_CACHE.setdefault((str(path), lang), {})
+        known = {u: cache[u] for u in wanted if u in cache}
+        missing = [u for u in wanted if u not in cache]
+        if not missing:
+            return {u: v for u, v in known.items() if v is not None}
+        found = _labels(store, missing, lang)
+        if len(cache) < 200_000:
+            cache.update({u: found.get(u) for u in missing})
+        known.update(found)
+        return {u: v for u, v in known.items() if v is not None}
+    return _labels(store, wanted, lang)
+
+
+# Caches keyed by the (immutable) build directory a read-only store was opened from: a new build
+# has a new path, so nothing stale is ever served.
+_LABEL_CACHE: dict[tuple[str, str], dict[str, str | None]] = {}
+
+
+def _labels(store: Store, wanted: list[str], lang: str) -> dict[str, str]:
     ranks = {p: i for i, p in enumerate(LABEL_PREDICATES)}
     best: dict[str, tuple[int, int, str]] = {}
     for chunk in _chunks(wanted):
         rows = _rows(
             store,
-            f"SELECT ?s ?p ?l WHERE {{ {_values('s', chunk)} {_values('p', LABEL_PREDICATES)} "
-            f"?s ?p ?l FILTER(isLiteral(?l)) }}",
+            f"SELECT ?s ?p ?l WHERE {{ {_values('s', chunk)} "
+            f"?s ?p ?l {_one_of('p', LABEL_PREDICATES)} FILTER(isLiteral(?l)) }}",
         )
         for r in rows:
             s, term = r["s"].value, r["l"]
@@ -457,6 +486,10 @@ def _sort_clause(sort: str, lang: str) -> tuple[str, str]:
     return pattern, order
 
 
+_ORDER_CACHE: dict[tuple[str, str, str, str], list[str]] = {}
+_ORDER_LOCK = threading.Lock()
+
+
 def list_projects(
     store: Store,
     *,
@@ -499,18 +532,28 @@ def list_projects(
     )
     sort_pattern, order = _sort_clause(sort, lang)
     where = "?p a kg:Project .\n" + "\n".join(clauses)
-    total_rows = _rows(store, f"SELECT (COUNT(DISTINCT ?p) AS ?n) WHERE {{ {where} }}")
-    total = _int(total_rows[0].get("n")) if total_rows else 0
-    if limit == 0 or offset >= total:
-        return [], total
-    page = _rows(
-        store,
-        f"""SELECT ?p (MIN(?sk) AS ?key) (MIN(?tk) AS ?title) WHERE {{
+    path = getattr(store, "path", None)
+    cacheable = path is not None and store.read_only
+    key = (str(path), where, sort, primary(lang) or "en")
+    ordered = _ORDER_CACHE.get(key) if cacheable else None
+    if ordered is None:
+        rows = _rows(
+            store,
+            f"""SELECT ?p (MIN(?sk) AS ?key) (MIN(?tk) AS ?title) WHERE {{
   {where}
   {sort_pattern}
-}} GROUP BY ?p ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}""",
-    )
-    uris = [r["p"].value for r in page]
+}} GROUP BY ?p ORDER BY {order}""",
+        )
+        ordered = [r["p"].value for r in rows]
+        if cacheable:
+            with _ORDER_LOCK:
+                _ORDER_CACHE[key] = ordered
+                while len(_ORDER_CACHE) > 64:
+                    _ORDER_CACHE.pop(next(iter(_ORDER_CACHE)))
+    total = len(ordered)
+    if limit == 0 or offset >= total:
+        return [], total
+    uris = ordered[offset : offset + limit]
     return project_summaries(store, uris, lang), total
 
 
@@ -533,7 +576,7 @@ def project_summaries(store: Store, uris: Sequence[str], lang: str = "en") -> li
     by_iri = {str(v): k for k, v in preds.items()}
     props: dict[str, dict[str, list[Any]]] = {u: defaultdict(list) for u in uris}
     for chunk in _chunks(list(uris)):
-        for r in _rows(store, f"SELECT ?s ?p ?o WHERE {{ {_values('s', chunk)} {_values('p', by_iri)} ?s ?p ?o }}"):
+        for r in _rows(store, f"SELECT ?s ?p ?o WHERE {{ {_values('s', chunk)} ?s ?p ?o {_one_of('p', by_iri)} }}"):
             props[r["s"].value][by_iri[r["p"].value]].append(r["o"])
     linked = {o.value for p in props.values() for k in ("programme", "country", "sdg") for o in p.get(k, [])}
     names = labels(store, linked, lang)
@@ -980,7 +1023,7 @@ def _organisation_refs(store: Store, uris: Sequence[str], lang: str) -> dict[str
         return {}
     props: dict[str, dict[str, list[Any]]] = {u: defaultdict(list) for u in uris}
     preds = [DCT.identifier, KG.shortName, KG.country, RDF.type, KG.organisationType]
-    for r in _rows(store, f"SELECT ?s ?p ?o WHERE {{ {_values('s', uris)} {_values('p', [str(x) for x in preds])} ?s ?p ?o }}"):
+    for r in _rows(store, f"SELECT ?s ?p ?o WHERE {{ {_values('s', uris)} ?s ?p ?o {_one_of('p', [str(x) for x in preds])} }}"):
         props[r["s"].value][r["p"].value].append(r["o"])
     countries = {c.value for p in props.values() for c in p.get(str(KG.country), [])}
     names = labels(store, set(uris) | countries, lang)

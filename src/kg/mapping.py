@@ -4,10 +4,17 @@ Each project is written into the named graph of its source document; that graph 
 are ``prov:wasDerivedFrom`` the :class:`kg:SourceDocument`. Country and SDG values are resolved to
 the EU authority and UN KOS URIs here (through :mod:`kg.linking`); anything that does not resolve
 is reported as a :class:`~kg.sources.curated.RecordError` naming the file and field.
+
+Imports of whole programme databases (:mod:`kg.importing`) use the same mapping with a few switches
+of :class:`MappingContext`: one named graph for the whole import, source documents described once by
+the caller, entities shared by many records (organisations, cities) described once per graph. They
+also map the vocabularies an import brings (:func:`map_scheme_concepts`, :func:`map_subject_concepts`)
+and the decisions of organisation linking (:func:`map_organisation_match`).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,9 +25,19 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 from kg.linking.countries import CountryTable, UnknownCountry
 from kg.linking.sdgs import SdgKos, UnknownSdg
 from kg.namespaces import DCT, FOAF, KG, PROV, RDF, RDFS, SCHEMA, SKOS, VCARD, XSD
-from kg.records import LangText, PartialDate, ProgrammeScheme, ProjectRecord
+from kg.records import (
+    LangText,
+    Money,
+    Organisation,
+    OrganisationMatch,
+    PartialDate,
+    ProgrammeScheme,
+    ProjectRecord,
+    SchemeConcept,
+    SubjectConcept,
+)
 from kg.sources.curated import RecordError, RecordsInvalid
-from kg.uris import Minter
+from kg.uris import Minter, key_segment
 
 ROLE_URIS = {
     "coordinator": KG.RoleCoordinator,
@@ -37,8 +54,29 @@ LEVEL_CLASSES = {
 }
 
 
+# Organisation identifiers (Organisation.identifiers) that have a property of their own.
+IDENTIFIER_PROPERTIES = {"pic": KG.pic, "cordis": KG.pic, "vat": KG.vatNumber}
+
+SUBJECT_KINDS = {"euroscivoc": "euroscivoc", "cordis-subjects": "cordis-subject"}
+
+
+def subject_scheme_uri(minter: Minter, scheme: str) -> str:
+    """``{base}id/scheme/euroscivoc``, ``{base}id/scheme/cordis-subjects``."""
+    return f"{minter.base}id/scheme/{scheme}"
+
+
+def subject_uri(minter: Minter, scheme: str, code: str) -> str:
+    """``{base}id/euroscivoc/{code}``, ``{base}id/cordis-subject/{code}``."""
+    return f"{minter.base}id/{SUBJECT_KINDS[scheme]}/{key_segment(code)}"
+
+
+@functools.lru_cache(maxsize=8192)
+def _node(uri: str) -> NamedNode:
+    return NamedNode(uri)
+
+
 def _n(uri: object) -> NamedNode:
-    return NamedNode(str(uri))
+    return _node(str(uri))
 
 
 def _xsd(name: str) -> NamedNode:
@@ -94,10 +132,29 @@ class MappingContext:
     data_dir: Path
     include_personal_data: bool = False
     errors: list[RecordError] = field(default_factory=list)
+    # --- switches for imports (defaults keep the curated behaviour) ---
+    # every record goes into this named graph instead of one graph per source document
+    graph: str | None = None
+    # record.source.path -> key of its source document, described by the caller (read once, not per record)
+    source_keys: dict[str, str] | None = None
+    # URIs of shared entities (organisations, cities) already described in the graph: described once only
+    described: set[str] | None = None
+    # city names as plain strings: a place name is in no particular language
+    plain_place_labels: bool = False
 
     def __post_init__(self) -> None:
+        # a caller may add the ids of concepts it maps itself (imported programme-scheme concepts)
         self.concept_ids = {c.id for c in self.scheme.concepts}
         self.funder_ids = {f.id for f in self.scheme.funders}
+
+    def first_time(self, uri: str) -> bool:
+        """True the first time an entity is met in this graph (always True without ``described``)."""
+        if self.described is None:
+            return True
+        if uri in self.described:
+            return False
+        self.described.add(uri)
+        return True
 
 
 # --------------------------------------------------------------------------- projects
@@ -106,8 +163,12 @@ class _ProjectMapper:
         self.path, self.r, self.ctx = path, record, ctx
         self.m = ctx.minter
         stem = Path(record.source.path).stem
+        # an import names (and describes) its source documents itself
+        self.source_described = bool(ctx.source_keys and record.source.path in ctx.source_keys)
+        if self.source_described:
+            stem = ctx.source_keys[record.source.path]  # type: ignore[index]
         self.source_path = ctx.data_dir / record.source.path
-        self.graph = self.m.source_graph(stem)
+        self.graph = ctx.graph or self.m.source_graph(stem)
         self.source_uri = self.m.source(stem)
         self.out = QuadSink(self.graph)
         self.uri = self.m.project(record)
@@ -131,17 +192,23 @@ class _ProjectMapper:
             return None
         alpha3 = self.ctx.countries.alpha3(country) or country.rsplit("/", 1)[-1]
         uri = self.m.place(alpha3, name)
+        if not self.ctx.first_time(uri):
+            return uri
         o = self.out
         o.typed(uri, KG.City)
         # the name as the source writes it; other names (Dunkirk for Dunkerque) as SKOS labels
-        o.text(uri, RDFS.label, {self.r.language: name})
+        if self.ctx.plain_place_labels:
+            o.add(uri, RDFS.label, Literal(name))
+        else:
+            o.text(uri, RDFS.label, {self.r.language: name})
         o.text(uri, SKOS.prefLabel, labels or {})
         o.uri(uri, KG.country, country)
         return uri
 
     def run(self) -> list[Quad]:
         r, o, u = self.r, self.out, self.uri
-        self.source_document()
+        if not self.source_described:
+            self.source_document()
         o.typed(u, KG.Project)
         o.string(u, DCT.identifier, self.m.project_key(r))
         o.text(u, DCT.title, self.t(r.title))
@@ -178,7 +245,41 @@ class _ProjectMapper:
         for text in r.categories:
             o.text(u, KG.category, self.t(text))
         self.contacts()
+        self.database_facts()
         return o.quads
+
+    def database_facts(self) -> None:
+        """What programme databases state beyond the curated model (all optional)."""
+        r, o, u = self.r, self.out, self.uri
+        if r.total_cost is not None:
+            self.money(u, KG.totalCost, self.m.project_part(u, "total-cost"), r.total_cost)
+        for i, c in enumerate(r.legal_basis):
+            if c in self.ctx.concept_ids:
+                o.uri(u, KG.legalBasis, self.m.programme(c))
+            else:
+                self.error(f"legal_basis[{i}]", f"{c!r} is not a concept of the programme scheme")
+        for s in r.subjects:
+            scheme, _, code = s.partition(":")
+            o.uri(u, DCT.subject, subject_uri(self.m, scheme, code))
+        if r.homepage:
+            o.uri(u, FOAF.homepage, r.homepage)
+        for link in r.web_links:
+            o.uri(u, KG.webLink, link)
+        if r.call_year is not None:
+            o.add(u, KG.callYear, Literal(f"{r.call_year:04d}", datatype=_xsd("gYear")))
+        o.string(u, KG.callIdentifier, r.call)
+        o.string(u, KG.fundingSchemeCode, r.funding_scheme_code)
+        o.string(u, KG.doi, r.doi)
+        o.string(u, KG.externalReference, r.external_reference)
+        o.boolean(u, KG.isGoodPractice, r.good_practice)
+        o.boolean(u, KG.isSuccessStory, r.success_story)
+
+    def money(self, subject: str, prop: object, uri: str, amount: Money) -> None:
+        o = self.out
+        o.uri(subject, prop, uri)
+        o.typed(uri, KG.MonetaryAmount)
+        o.add(uri, SCHEMA.value, Literal(str(amount.value), datatype=_xsd("decimal")))
+        o.string(uri, SCHEMA.currency, amount.currency)
 
     def source_document(self) -> None:
         o, s, src = self.out, self.source_uri, self.r.source
@@ -229,35 +330,66 @@ class _ProjectMapper:
                 o.string(a, SCHEMA.currency, r.grant.amount.currency)
 
     def organisations(self) -> None:
-        o, u = self.out, self.uri
         for i, org in enumerate(self.r.organisations):
             where = f"organisations[{i}]"
             ou = self.m.organisation(org.id)
-            o.typed(ou, KG.Organisation)
-            o.string(ou, DCT.identifier, org.id)
-            o.add(ou, RDFS.label, Literal(org.name))
+            if self.ctx.first_time(ou):
+                self.organisation(org, ou, where)
+            self.participation(org, ou)
+
+    def organisation(self, org: Organisation, ou: str, where: str) -> None:
+        o = self.out
+        o.typed(ou, KG.Organisation)
+        o.string(ou, DCT.identifier, org.id)
+        o.add(ou, RDFS.label, Literal(org.name))
+        if org.legal_name_stated:
             o.string(ou, KG.legalName, org.name)
-            o.string(ou, KG.shortName, org.short_name)
-            o.string(ou, KG.organisationType, org.organisation_type)
-            if org.website:
-                o.uri(ou, FOAF.homepage, org.website)
-            country = self.country(org.country, f"{where}.country") if org.country else None
-            if country:
-                o.uri(ou, KG.country, country)
-            if org.city:
-                if org.country is None:
-                    self.error(f"{where}.city", "a city needs the organisation's country to be identified")
-                else:
-                    cu = self.city(org.city, org.country, where)
-                    if cu:
-                        o.uri(ou, KG.city, cu)
-            p = self.m.project_part(u, "participation", org.id)
-            o.uri(u, KG.hasParticipation, p)
-            o.typed(p, KG.Participation)
-            o.uri(p, KG.inProject, u)
-            o.uri(p, KG.organisation, ou)
-            # A page that names an organisation without its role states only that it takes part.
-            o.uri(p, KG.role, ROLE_URIS[org.role or "participant"])
+        for alt in org.alt_names:
+            o.add(ou, SKOS.altLabel, Literal(alt))
+        o.string(ou, KG.shortName, org.short_name)
+        o.string(ou, KG.organisationType, org.organisation_type)
+        if org.website:
+            o.uri(ou, FOAF.homepage, org.website)
+        country = self.country(org.country, f"{where}.country") if org.country else None
+        if country:
+            o.uri(ou, KG.country, country)
+        if org.city:
+            if org.country is None:
+                self.error(f"{where}.city", "a city needs the organisation's country to be identified")
+            else:
+                cu = self.city(org.city, org.country, where)
+                if cu:
+                    o.uri(ou, KG.city, cu)
+        for scheme, value in org.identifiers.items():
+            prop = IDENTIFIER_PROPERTIES.get(scheme)
+            if prop is not None:
+                o.string(ou, prop, value)
+        o.string(ou, KG.streetAddress, org.street)
+        o.string(ou, KG.postCode, org.post_code)
+        o.string(ou, KG.region, org.region)
+        o.string(ou, KG.nutsCode, org.nuts_code)
+        if org.latitude is not None and org.longitude is not None:
+            o.add(ou, KG.latitude, Literal(str(org.latitude), datatype=_xsd("decimal")))
+            o.add(ou, KG.longitude, Literal(str(org.longitude), datatype=_xsd("decimal")))
+        o.boolean(ou, KG.isSME, org.sme)
+
+    def participation(self, org: Organisation, ou: str) -> None:
+        o, u = self.out, self.uri
+        p = self.m.project_part(u, "participation", org.participation_id or org.id)
+        o.uri(u, KG.hasParticipation, p)
+        o.typed(p, KG.Participation)
+        o.uri(p, KG.inProject, u)
+        o.uri(p, KG.organisation, ou)
+        # A page that names an organisation without its role states only that it takes part.
+        o.uri(p, KG.role, ROLE_URIS[org.role or "participant"])
+        o.integer(p, KG.order, org.order)
+        if org.ec_contribution is not None:
+            self.money(p, KG.ecContribution, f"{p}/ec-contribution", org.ec_contribution)
+        if org.net_ec_contribution is not None:
+            self.money(p, KG.netEcContribution, f"{p}/net-ec-contribution", org.net_ec_contribution)
+        if org.total_cost is not None:
+            self.money(p, KG.totalCost, f"{p}/total-cost", org.total_cost)
+        o.boolean(p, KG.endOfParticipation, org.end_of_participation)
 
     def content(self) -> None:
         r, o, u = self.r, self.out, self.uri
@@ -293,14 +425,18 @@ class _ProjectMapper:
                 o.boolean(eu, KG.isApproximate, True)
             o.text(eu, KG.unit, self.t(e.unit))
             o.text(eu, KG.scope, self.t(e.scope))
+        # outputs the source numbers itself (CORDIS deliverables) keep that number in their URI
+        numbered = bool(r.outputs) and all(out.number is not None for out in r.outputs)
         for n, out in enumerate(r.outputs, 1):
-            ou = self.m.project_part(u, "output", n)
+            ou = self.m.project_part(u, "output", out.number if numbered else n)
             o.uri(u, KG.hasOutput, ou)
             o.typed(ou, KG.Output)
             o.text(ou, DCT.title, self.t(out.title))
             o.text(ou, RDFS.label, self.t(out.title))
             o.text(ou, DCT.description, self.t(out.description))
             o.string(ou, KG.outputKind, out.kind)
+            if out.url:
+                o.uri(ou, SCHEMA.url, out.url)
 
     def contacts(self) -> None:
         o, u = self.out, self.uri
@@ -360,21 +496,128 @@ def map_programme_scheme(scheme: ProgrammeScheme, ctx: MappingContext, *, source
             except UnknownCountry as exc:
                 ctx.errors.append(RecordError(source or Path("programmes.yaml"), f"funders.{f.id}.country", str(exc)))
     for c in scheme.concepts:
-        cu = m.programme(c.id)
-        o.typed(cu, LEVEL_CLASSES[c.level], SKOS.Concept)
+        _scheme_concept(o, m, c, scheme.text)
+    return o.quads
+
+
+def _scheme_concept(o: QuadSink, m: Minter, c: SchemeConcept, text) -> None:  # type: ignore[no-untyped-def]
+    s = m.programme_scheme()
+    cu = m.programme(c.id)
+    o.typed(cu, LEVEL_CLASSES[c.level], SKOS.Concept)
+    o.uri(cu, SKOS.inScheme, s)
+    o.text(cu, SKOS.prefLabel, text(c.label))
+    o.text(cu, RDFS.label, text(c.label))
+    for alt in c.alt_labels:
+        o.text(cu, SKOS.altLabel, text(alt))
+    o.text(cu, SKOS.definition, text(c.definition))
+    o.string(cu, SKOS.notation, c.notation)
+    if c.broader:
+        o.uri(cu, SKOS.broader, m.programme(c.broader))
+        o.uri(m.programme(c.broader), SKOS.narrower, cu)
+    else:
+        o.uri(cu, SKOS.topConceptOf, s)
+        o.uri(s, SKOS.hasTopConcept, cu)
+    for f in c.managed_by:
+        o.uri(cu, KG.managedBy, m.funder(f))
+
+
+# --------------------------------------------------------------------------- imported vocabularies
+def map_scheme_concepts(concepts: Iterable[SchemeConcept], ctx: MappingContext, graph: str, *, language: str = "en") -> list[Quad]:
+    """Programme-scheme concepts an import brings (e.g. Horizon Europe legal-basis parts and topics),
+    in the import's graph. Their broader concepts may be curated ones (data/vocab/programmes.yaml)."""
+    o = QuadSink(graph)
+
+    def text(value: LangText | None) -> dict[str, str]:
+        if value is None:
+            return {}
+        return {language: value} if isinstance(value, str) else dict(value)
+
+    for c in concepts:
+        _scheme_concept(o, ctx.minter, c, text)
+    return o.quads
+
+
+def map_subject_concepts(concepts: Iterable[SubjectConcept], ctx: MappingContext, graph: str) -> list[Quad]:
+    """Subject vocabularies an import brings (EuroSciVoc, CORDIS subject codes) as SKOS concept schemes."""
+    m = ctx.minter
+    o = QuadSink(graph)
+    labels = {
+        "euroscivoc": {"en": "European Science Vocabulary (EuroSciVoc), as used by CORDIS"},
+        "cordis-subjects": {"en": "CORDIS subject index classification codes"},
+    }
+    schemes: set[str] = set()
+    for c in concepts:
+        s = subject_scheme_uri(m, c.scheme)
+        if c.scheme not in schemes:
+            schemes.add(c.scheme)
+            o.typed(s, SKOS.ConceptScheme)
+            o.text(s, SKOS.prefLabel, labels[c.scheme])
+            o.text(s, RDFS.label, labels[c.scheme])
+        cu = subject_uri(m, c.scheme, c.code)
+        o.typed(cu, SKOS.Concept)
         o.uri(cu, SKOS.inScheme, s)
-        o.text(cu, SKOS.prefLabel, scheme.text(c.label))
-        o.text(cu, RDFS.label, scheme.text(c.label))
-        for alt in c.alt_labels:
-            o.text(cu, SKOS.altLabel, scheme.text(alt))
-        o.text(cu, SKOS.definition, scheme.text(c.definition))
+        o.text(cu, SKOS.prefLabel, c.text(c.label))
+        o.text(cu, RDFS.label, c.text(c.label))
+        o.text(cu, SKOS.definition, c.text(c.definition))
         o.string(cu, SKOS.notation, c.notation)
         if c.broader:
-            o.uri(cu, SKOS.broader, m.programme(c.broader))
-            o.uri(m.programme(c.broader), SKOS.narrower, cu)
+            bu = subject_uri(m, c.scheme, c.broader)
+            o.uri(cu, SKOS.broader, bu)
+            o.uri(bu, SKOS.narrower, cu)
         else:
             o.uri(cu, SKOS.topConceptOf, s)
             o.uri(s, SKOS.hasTopConcept, cu)
-        for f in c.managed_by:
-            o.uri(cu, KG.managedBy, m.funder(f))
+    return o.quads
+
+
+def map_source_document(
+    key: str,
+    ctx: MappingContext,
+    graph: str,
+    *,
+    title: str,
+    sha256: str | None,
+    language: str | None = None,
+    url: str | None = None,
+) -> list[Quad]:
+    """One source document of an import (a file of an export), and the graph derived from it."""
+    o = QuadSink(graph)
+    s = ctx.minter.source(key)
+    o.typed(s, KG.SourceDocument, PROV.Entity, FOAF.Document)
+    o.string(s, DCT.identifier, key)
+    o.add(s, DCT.title, Literal(title, language=language or "en"))
+    o.add(s, RDFS.label, Literal(title, language=language or "en"))
+    if language:
+        o.string(s, DCT.language, language)
+    if url:
+        o.uri(s, SCHEMA.url, url)
+    o.string(s, KG.sha256, sha256)
+    o.uri(graph, RDF.type, PROV.Entity)
+    o.uri(graph, PROV.wasDerivedFrom, s)
+    return o.quads
+
+
+def organisation_match_uri(minter: Minter, match: OrganisationMatch, graph: str) -> str:
+    digest = hashlib.sha256(f"{graph}|{match.location}|{match.stated_name}|{match.other}".encode("utf-8")).hexdigest()[:16]
+    return f"{minter.organisation(match.organisation)}/match/{digest}"
+
+
+def map_organisation_match(match: OrganisationMatch, ctx: MappingContext, graph: str, source_key: str | None) -> list[Quad]:
+    """A decision of organisation linking, with its rule and evidence, in the import's graph."""
+    m = ctx.minter
+    o = QuadSink(graph)
+    u = organisation_match_uri(m, match, graph)
+    o.typed(u, KG.OrganisationMatch, PROV.Entity)
+    # merged: the occurrence is the organisation already known; not merged: it was compared with
+    # the look-alike (`other`) and kept apart, as its own organisation
+    o.uri(u, KG.matchedOrganisation, m.organisation(match.other or match.organisation))
+    o.uri(u, KG.occurrenceOrganisation, m.organisation(match.organisation))
+    o.string(u, KG.matchRule, match.rule)
+    o.string(u, KG.matchDecision, "merged" if match.merged else "not-merged")
+    o.string(u, KG.matchEvidence, match.evidence)
+    o.string(u, KG.statedName, match.stated_name)
+    o.string(u, KG.sourceLocation, match.location)
+    o.add(u, RDFS.label, Literal(f"{'merged' if match.merged else 'not merged'} by {match.rule}: {match.stated_name}"))
+    if source_key:
+        o.uri(u, PROV.wasDerivedFrom, m.source(source_key))
     return o.quads

@@ -25,6 +25,7 @@ SLUG_RE = r"^[a-z0-9][a-z0-9-]*$"
 
 Role = Literal["coordinator", "partner", "associated-partner", "participant", "third-party"]
 ROLES: tuple[str, ...] = ("coordinator", "partner", "associated-partner", "participant", "third-party")
+SUBJECT_SCHEMES: tuple[str, ...] = ("euroscivoc", "cordis-subjects")
 
 
 # --------------------------------------------------------------------------- dates
@@ -161,7 +162,33 @@ class Organisation(_Model):
     city: str | None = None
     organisation_type: str | None = None
     website: str | None = Field(default=None, pattern=r"^https?://")
-    identifiers: dict[str, str] = Field(default_factory=dict, description="scheme → value, e.g. cordis: 999999999")
+    identifiers: dict[str, str] = Field(
+        default_factory=dict, description="scheme → value: pic (or cordis): 999999999, vat: DE129517720"
+    )
+
+    # Optional facts that programme databases state (CORDIS, Erasmus+ Project Results Platform).
+    legal_name_stated: bool = Field(
+        default=True,
+        description="false when `name` is only how this source writes the name (kept as a label), e.g. because the "
+        "organisation is already known under another legal name",
+    )
+    alt_names: list[str] = Field(default_factory=list, description="other ways this source writes the name")
+    street: str | None = Field(default=None, description="street address (or the whole address line) as stated")
+    post_code: str | None = None
+    region: str | None = Field(default=None, description="region as the source names it")
+    nuts_code: str | None = Field(default=None, pattern=r"^[A-Z]{2}[A-Z0-9]{0,3}$", description="NUTS code, e.g. NL221")
+    latitude: Decimal | None = Field(default=None, ge=-90, le=90)
+    longitude: Decimal | None = Field(default=None, ge=-180, le=180)
+    sme: bool | None = Field(default=None, description="a small or medium-sized enterprise, as the source states")
+    # the organisation's part in this project
+    participation_id: str | None = Field(
+        default=None, pattern=SLUG_RE, description="key of the participation URI when it is not the organisation id"
+    )
+    order: int | None = Field(default=None, ge=1, description="its position in the source's list of participants")
+    ec_contribution: Money | None = Field(default=None, description="EU contribution to this participant")
+    net_ec_contribution: Money | None = None
+    total_cost: Money | None = Field(default=None, description="this participant's eligible costs")
+    end_of_participation: bool | None = Field(default=None, description="true when its participation ended early")
 
 
 class Activity(_Model):
@@ -210,6 +237,10 @@ class Output(_Model):
     title: LangText
     kind: str | None = Field(default=None, description="report, toolkit, manual, video, model, agreement …")
     description: LangText | None = None
+    number: int | None = Field(
+        default=None, ge=1, description="the source's own number for it (CORDIS deliverable n°); keys its URI when given"
+    )
+    url: str | None = Field(default=None, pattern=r"^https?://", description="where it can be downloaded")
 
 
 class Contact(_Model):
@@ -219,6 +250,15 @@ class Contact(_Model):
     name: str | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
     personal: bool = True
+
+
+class SdgSuggestion(_Model):
+    """An SDG target *suggested* by a text-similarity method for a record that states none: not a fact
+    of the source, never ``sdgs`` / ``kg:sdg`` (see src/kg/extraction/sdg_suggest.py)."""
+
+    target: str = Field(pattern=r"^\d{1,2}\.[0-9a-z]{1,2}$", description="UN SDG target code, e.g. 10.7")
+    confidence: float = Field(ge=0, le=1, description="the method's score (TF-IDF cosine)")
+    method: str
 
 
 class Source(_Model):
@@ -272,6 +312,43 @@ class ProjectRecord(_Model):
     outputs: list[Output] = Field(default_factory=list)
     categories: list[LangText] = Field(default_factory=list)
     contacts: list[Contact] = Field(default_factory=list)
+
+    # Optional facts that programme databases state (CORDIS, Erasmus+ Project Results Platform).
+    total_cost: Money | None = Field(default=None, description="the project's total (eligible) cost")
+    legal_basis: list[str] = Field(default_factory=list, description="ids of programme-scheme concepts: its legal bases")
+    subjects: list[str] = Field(
+        default_factory=list, description="subject concepts as scheme:code, e.g. euroscivoc:543, cordis-subjects:ENV"
+    )
+    homepage: str | None = Field(default=None, pattern=r"^https?://", description="the project's own website")
+    web_links: list[str] = Field(default_factory=list, description="other pages about the project (http(s) URLs)")
+    call_year: int | None = Field(default=None, ge=1950, le=2100)
+    call: str | None = Field(default=None, description="identifier of the call for proposals, e.g. H2020-SFS-2017-2")
+    funding_scheme_code: str | None = Field(default=None, description="type of action as coded, e.g. HORIZON-CSA, RIA")
+    doi: str | None = Field(default=None, pattern=r"^10\.\S+/\S+$", description="the project's DOI, e.g. 10.3030/101116741")
+    external_reference: str | None = Field(default=None, description="another reference number the source gives")
+    good_practice: bool | None = None
+    success_story: bool | None = None
+    # Machine suggestions (kg extract --suggest-sdgs), kept apart from the facts the source states.
+    sdg_suggestions: list[SdgSuggestion] = Field(
+        default_factory=list, description="suggested SDG targets with confidence and method; never mapped to kg:sdg"
+    )
+
+    @field_validator("web_links")
+    @classmethod
+    def _links(cls, v: list[str]) -> list[str]:
+        for link in v:
+            if not re.match(r"^https?://\S+$", link):
+                raise ValueError(f"{link!r} is not an http(s) URL")
+        return v
+
+    @field_validator("subjects")
+    @classmethod
+    def _subjects(cls, v: list[str]) -> list[str]:
+        for s in v:
+            scheme, _, code = s.partition(":")
+            if scheme not in SUBJECT_SCHEMES or not code:
+                raise ValueError(f"{s!r} is not scheme:code with scheme one of {', '.join(SUBJECT_SCHEMES)}")
+        return v
 
     @field_validator("language")
     @classmethod
@@ -375,3 +452,41 @@ class ProgrammeScheme(_Model):
         if isinstance(value, str):
             return {self.language: value}
         return dict(value)
+
+
+# --------------------------------------------------------------------------- imported vocabularies
+class SubjectConcept(_Model):
+    """A concept of a subject vocabulary an import brings: EuroSciVoc fields of science (CORDIS
+    ``euroSciVoc`` table) or CORDIS subject index codes (``sicCode``)."""
+
+    scheme: Literal["euroscivoc", "cordis-subjects"]
+    code: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", description="the source's code; keys the URI")
+    label: LangText
+    notation: str | None = None
+    definition: LangText | None = None
+    broader: str | None = Field(default=None, description="code of the broader concept of the same scheme")
+    language: str = "en"
+
+    def text(self, value: dict[str, str] | str | None) -> dict[str, str]:
+        if value is None:
+            return {}
+        if isinstance(value, str):
+            return {self.language: value}
+        return dict(value)
+
+
+MatchRule = Literal["pic", "name-country-city", "name-country"]
+
+
+class OrganisationMatch(_Model):
+    """A decision of organisation linking (:mod:`kg.linking.organisations`): an organisation as one
+    source states it was merged into an organisation already known (``merged``), or was kept apart
+    from a look-alike (not merged), with the rule applied and the values compared."""
+
+    organisation: str = Field(pattern=SLUG_RE, description="id of the organisation the occurrence is attached to")
+    other: str | None = Field(default=None, pattern=SLUG_RE, description="id of the look-alike it was not merged with")
+    rule: MatchRule
+    merged: bool
+    evidence: str
+    stated_name: str
+    location: str | None = Field(default=None, description="file:row of the occurrence")

@@ -134,3 +134,22 @@ def validate(
         )
     violations = [r for r in results if r.severity == "Violation"]
     return Report(conforms=not violations, results=results, graph=report_graph)
+
+
+ENGINES = ("fast", "pyshacl")
+
+
+def validate_fast(
+    data,
+    shapes: rdflib.Graph,
+    *,
+    locate: Callable[[str], str | None] | None = None,
+    workers: int | None = 1,
+) -> Report:
+    """Validate with the fast engine (:mod:`kg.shacl`: the shapes compiled to SPARQL and run inside
+    Oxigraph over the whole graph). ``data``: pyoxigraph quads or triples, an rdflib graph, a
+    pyoxigraph / :class:`kg.store.OxigraphStore` store, or the directory of an on-disk store (then
+    ``workers`` > 1 runs the queries in that many processes). Same :class:`Report` as :func:`validate`."""
+    from kg.shacl import validate_fast as _validate_fast
+
+    return _validate_fast(data, shapes, locate=locate, workers=workers)

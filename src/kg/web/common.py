@@ -162,4 +162,8 @@ def streamed(request: Request, running: Running, media_type: str, headers: Mappi
     if request.method == "HEAD":
         running.close()
         return Response(status_code=200, media_type=media_type, headers=dict(headers or {}))
+    if running.finished:  # the whole answer came in one message: no streaming machinery
+        body = running.first or b""
+        running.close()
+        return Response(body, media_type=media_type, headers=dict(headers or {}))
     return StreamingResponse(running.chunks(), media_type=media_type, headers=dict(headers or {}))

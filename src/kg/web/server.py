@@ -65,7 +65,8 @@ def serve(
     if web.store_path and web.current_store() is None:
         log.warning("no store at %s yet: queries answer 503 until `kg build` makes one", web.store_path)
     if workers == 1:
-        uvicorn.run(create_app(settings, web_settings=web), host=host, port=port, log_level=log_level)
+        uvicorn.run(create_app(settings, web_settings=web), host=host, port=port, log_level=log_level,
+                    access_log=os.environ.get("KG_ACCESS_LOG", "0") == "1")
         return
     # Several uvicorn processes: each builds its app from the environment.
     os.environ.update(
@@ -81,7 +82,8 @@ def serve(
         }
     )
     uvicorn.run(
-        "kg.web.server:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level
+        "kg.web.server:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level,
+        access_log=os.environ.get("KG_ACCESS_LOG", "0") == "1",
     )
 
 

@@ -110,6 +110,13 @@ class WebSettings:
         Resolved on every request, so a build promoted by ``kg build`` (an atomic swap of the
         ``var/store`` symlink) is used by the next request without a restart.
         """
+        try:  # one readlink instead of Path.resolve's walk of every component
+            target = os.readlink(self.store_path)
+        except OSError:
+            target = None
+        if target is not None and not os.path.isabs(target) and "/" in target and ".." not in target:
+            path = self.store_path.parent / target
+            return path if os.path.isdir(path) else None
         try:
             path = self.store_path.resolve(strict=True)
         except (OSError, RuntimeError):

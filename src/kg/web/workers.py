@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
+import struct
 import logging
 import os
 import signal
@@ -43,7 +45,7 @@ from typing import Any
 log = logging.getLogger("kg.web")
 
 CHUNK_BYTES = 64 * 1024
-READY, KIND, CHUNK, END, ERROR = b"R", b"K", b"C", b"E", b"X"
+READY, KIND, CHUNK, END, ERROR, DONE = b"R", b"K", b"C", b"E", b"X", b"D"
 
 __all__ = ["JobError", "JobTimeout", "Pool", "Running"]
 
@@ -54,9 +56,11 @@ __all__ = ["JobError", "JobTimeout", "Pool", "Running"]
 class _PipeWriter:
     """A binary file-like object for pyoxigraph's ``serialize(output=...)``: 64 KiB chunks → the connection."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, head: bytes = b"") -> None:
         self.conn = conn
         self.buf = bytearray()
+        self.head = head  # the K message, sent before the first chunk
+        self.sent = False
 
     def write(self, data: bytes) -> int:
         self.buf += data
@@ -69,6 +73,9 @@ class _PipeWriter:
 
     def flush_chunk(self) -> None:
         if self.buf:
+            if not self.sent and self.head:
+                self.conn.send_bytes(self.head)
+            self.sent = True
             self.conn.send_bytes(CHUNK + bytes(self.buf))
             self.buf.clear()
 
@@ -108,10 +115,13 @@ class _Worker:
 
     def stream(self, kind: str, fmt: str, produce: Any) -> None:
         """Send K, then the chunks ``produce(writer)`` writes, then E (or X on failure)."""
-        self.send(KIND + json.dumps({"kind": kind, "format": fmt}).encode())
-        writer = _PipeWriter(self.conn)
+        head = json.dumps({"kind": kind, "format": fmt}).encode()
+        writer = _PipeWriter(self.conn, KIND + head)
         try:
             produce(writer)
+            if not writer.sent:  # the whole answer fits one chunk: one message
+                self.send(DONE + len(head).to_bytes(4, "big") + head + bytes(writer.buf))
+                return
             writer.flush_chunk()
         except (BrokenPipeError, ConnectionError) as exc:
             raise _PipeGone from exc
@@ -296,8 +306,8 @@ class StreamAborted(Exception):
 @dataclass(eq=False)
 class _Proc:
     process: Any
-    conn: Connection
-    busy_reader: asyncio.Future[Any] | None = None
+    reader: asyncio.StreamReader
+    writer: asyncio.StreamWriter
     dead: bool = False
 
 
@@ -414,10 +424,7 @@ class Pool:
             task.cancel()
         loop = asyncio.get_running_loop()
         for proc in list(self._all):
-            try:
-                proc.conn.close()  # the worker sees EOF and exits
-            except OSError:
-                pass
+            proc.writer.close()  # the worker sees EOF and exits
         await loop.run_in_executor(self._executor, self._join_all)
         self._all.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
@@ -451,7 +458,10 @@ class Pool:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
                 continue
-            proc = _Proc(process, parent)
+            sock = socket.socket(fileno=os.dup(parent.fileno()))
+            parent.close()
+            reader, writer = await asyncio.open_unix_connection(sock=sock, limit=4 * CHUNK_BYTES)
+            proc = _Proc(process, reader, writer)
             self._all.add(proc)
             assert self._idle is not None
             self._idle.put_nowait(proc)
@@ -482,10 +492,11 @@ class Pool:
             raise JobTimeout("no query worker became free in time") from None
         running = Running(self, proc, deadline)
         try:
-            if len(job.get("data") or b"") > CHUNK_BYTES:
-                await loop.run_in_executor(self._executor, proc.conn.send, job)
-            else:
-                proc.conn.send(job)
+            payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+            proc.writer.write(struct.pack("!i", len(payload)) + payload if len(payload) < 0x7FFFFFFF
+                              else struct.pack("!iQ", -1, len(payload)) + payload)
+            if len(payload) > CHUNK_BYTES:
+                await proc.writer.drain()
             while True:
                 tag, payload = await self._read(proc, deadline)
                 if tag == KIND:
@@ -504,6 +515,15 @@ class Pool:
                     running.proc = None
                     self._release(proc)
                     return running
+                elif tag == DONE:
+                    n = int.from_bytes(payload[:4], "big")
+                    info = json.loads(payload[4 : 4 + n])
+                    running.kind, running.format = info["kind"], info["format"]
+                    running.first = payload[4 + n :]
+                    running.finished = True
+                    running.proc = None
+                    self._release(proc)
+                    return running
         except TimeoutError:
             running.close()
             raise JobTimeout(f"the query did not finish within {self.timeout:g} s") from None
@@ -515,15 +535,14 @@ class Pool:
             raise
 
     async def _read(self, proc: _Proc, deadline: float) -> tuple[bytes, bytes]:
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, _recv, proc.conn, deadline - loop.time())
-        proc.busy_reader = asyncio.ensure_future(future)
-        proc.busy_reader.add_done_callback(lambda f: f.cancelled() or f.exception())
         try:
-            data = await asyncio.shield(proc.busy_reader)
-        finally:
-            if proc.busy_reader is not None and proc.busy_reader.done():
-                proc.busy_reader = None
+            async with asyncio.timeout_at(deadline):
+                (n,) = struct.unpack("!i", await proc.reader.readexactly(4))
+                if n == -1:
+                    (n,) = struct.unpack("!Q", await proc.reader.readexactly(8))
+                data = await proc.reader.readexactly(n)
+        except asyncio.IncompleteReadError:
+            raise EOFError from None
         return data[:1], data[1:]
 
     def _release(self, proc: _Proc) -> None:
@@ -543,19 +562,14 @@ class Pool:
         except ProcessLookupError:
             pass
 
-        def reap(_: Any = None) -> None:
+        def reap() -> None:
             try:
                 proc.process.wait(5)
             except subprocess.TimeoutExpired:
                 log.error("query worker %d did not die after SIGKILL", proc.process.pid)
-            proc.conn.close()
 
-        reader = proc.busy_reader
-        loop = asyncio.get_running_loop()
-        if reader is not None and not reader.done():
-            reader.add_done_callback(lambda _f: loop.run_in_executor(self._executor, reap))
-        else:
-            loop.run_in_executor(self._executor, reap)
+        proc.writer.close()
+        asyncio.get_running_loop().run_in_executor(self._executor, reap)
         self._respawn_later()
 
     # ------------------------------------------------------------------ introspection

@@ -1,0 +1,905 @@
+"""The import pipeline: whole programme databases (CORDIS, Erasmus+) → one named graph per import.
+
+``kg import cordis|erasmus PATH…`` runs :func:`run_import`:
+
+1. find the tables in the paths (CSV, xlsx, zip; directories) and recognise each by its header;
+2. read them row by row (:mod:`kg.sources.cordis`, :mod:`kg.sources.erasmus`), rejecting rows that
+   cannot be read (``file:row:column: reason``), link organisations across sources
+   (:mod:`kg.linking.organisations`) and map every record to RDF (:mod:`kg.mapping`) straight into a
+   gzip N-Quads *artefact* — the import's whole graph ``{base}graph/import/<source>/<name>``;
+3. with ``--strict`` any rejected row fails the import; by default the valid rows load and the
+   rejects are written to ``var/rejects/<source>-<name>-<time>.csv``;
+4. make the new release aside: a checkpoint of the current store (hard links, cheap at any size),
+   the import's graph dropped and the artefact bulk-loaded in its place, the organisation registry and
+   the import manifest beside it — then promote it with the same atomic switch as ``kg build``
+   (:mod:`kg.store.releases`). Re-importing the same name replaces that graph and nothing else; any
+   failure discards the new build, and the served store is never touched.
+
+How imports live in the store: every build directory carries ``kg-imports.json`` (the manifest: which
+artefact makes which import graph) and ``kg-registry.sqlite`` (organisations and the keys they are
+known by). Artefacts are immutable, content-addressed files under ``var/imports/<source>/<name>/``.
+``kg build`` (:func:`carry_over`) rebuilds the curated graphs and bulk-loads every artefact of the
+current manifest into the new store, so imports survive rebuilds and a full rebuild costs one bulk
+load per import. Imports and builds take the same lock (``var/.kg.lock``), so they never race.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import fcntl
+import gzip
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+import pyoxigraph as ox
+from pydantic import ValidationError
+
+from kg.config import Settings
+from kg.linking.countries import CountryTable, UnknownCountry
+from kg.linking.organisations import Occurrence, OrganisationRegistry
+from kg.linking.sdgs import SdgKos
+from kg.mapping import (
+    MappingContext,
+    map_organisation_match,
+    map_project,
+    map_scheme_concepts,
+    map_source_document,
+    map_subject_concepts,
+)
+from kg.records import ProjectRecord, SchemeConcept, SubjectConcept
+from kg.sources.curated import RecordsInvalid, load_programme_scheme, load_projects
+from kg.sources.tabular import CellError, TableFile, open_tables
+from kg.store import releases
+from kg.store.base import StoreError
+from kg.uris import Minter, slugify
+
+COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
+SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
+PROGRAMMES = Path("vocab/programmes.yaml")
+PROJECTS = Path("projects")
+
+MANIFEST = "kg-imports.json"
+REGISTRY = "kg-registry.sqlite"
+IMPORTS_DIR = "imports"
+REJECTS_DIR = "rejects"
+LOCK = ".kg.lock"
+SOURCES = ("cordis", "erasmus")
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+# --------------------------------------------------------------------------- results and errors
+@dataclass(frozen=True)
+class Reject:
+    """A row that was not loaded: where it is and why."""
+
+    file: str
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}:{self.column}: {self.reason}"
+
+
+@dataclass
+class TableStats:
+    """What happened to one table of an import."""
+
+    file: str
+    table: str
+    rows: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    seconds: float = 0.0
+    advance: Callable[[int], None] = lambda n: None
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class ImportResult:
+    source: str
+    name: str
+    graph: str
+    projects: int
+    tables: list[TableStats]
+    rejects: list[Reject]
+    skipped: dict[str, int]
+    notes: list[str]
+    graph_triples: int
+    store_triples: int
+    organisations_new: int
+    organisations_merged: int
+    matches: int
+    artefact: Path
+    rejects_path: Path | None
+    seconds: float
+
+
+class ImportFailed(Exception):
+    """The import was refused or failed; the served store was not changed."""
+
+    def __init__(self, message: str, rejects: list[Reject] | None = None, rejects_path: Path | None = None):
+        super().__init__(message)
+        self.rejects = rejects or []
+        self.rejects_path = rejects_path
+
+
+class Progress(Protocol):
+    """What the pipeline reports to (the CLI draws Rich progress bars from it)."""
+
+    def task(self, label: str, total: int | None) -> Callable[[int], None]: ...
+
+    def done(self, label: str) -> None: ...
+
+    def note(self, message: str) -> None: ...
+
+
+# --------------------------------------------------------------------------- locking and manifests
+@contextlib.contextmanager
+def store_lock(var_dir: Path) -> Iterator[None]:
+    """One writer of releases at a time (imports and builds)."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    with open(var_dir / LOCK, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def read_manifest(build_dir: Path | None) -> dict:
+    if build_dir is None:
+        return {"imports": []}
+    path = Path(build_dir) / MANIFEST
+    if not path.is_file():
+        return {"imports": []}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _write_manifest(build_dir: Path, manifest: dict) -> None:
+    tmp = build_dir / (MANIFEST + ".tmp")
+    tmp.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, build_dir / MANIFEST)
+
+
+def list_imports(settings: Settings) -> list[dict]:
+    """The imports the served store holds (from its manifest)."""
+    assert settings.var_dir is not None
+    return read_manifest(releases.current(settings.var_dir))["imports"]
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+LOAD_CHUNK_BYTES = 64 << 20  # the bulk loader's memory grows with its input: feed it in slices
+
+
+def _load_artefact(store: ox.Store, path: Path) -> None:
+    """Bulk-load a gzip N-Quads artefact in slices of whole lines (N-Quads has one statement per line),
+    so the loader's memory stays bounded whatever the artefact's size."""
+    with gzip.open(path, "rb") as stream:
+        while True:
+            chunk = stream.read(LOAD_CHUNK_BYTES)
+            if not chunk:
+                break
+            if not chunk.endswith(b"\n"):
+                chunk += stream.readline()
+            store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS)
+
+
+def _graph_count(store: ox.Store, graph: str) -> int:
+    result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(result))["n"].value)  # type: ignore[index, call-overload]
+
+
+def carry_over(settings: Settings, build_dir: Path, *, progress: Callable[[str], None] | None = None) -> int:
+    """Put the current release's imports into a new build (``kg build``): bulk-load each artefact of the
+    current manifest, copy the registry and the manifest. Returns the number of imports carried over;
+    raises :class:`~kg.store.base.StoreError` if an artefact is missing or altered (the build then fails)."""
+    assert settings.var_dir is not None
+    current = releases.current(settings.var_dir)
+    manifest = read_manifest(current)
+    entries = manifest.get("imports", [])
+    if current is not None and (current / REGISTRY).is_file():
+        shutil.copy2(current / REGISTRY, build_dir / REGISTRY)
+    if not entries:
+        return 0
+    store = ox.Store(str(build_dir))
+    try:
+        for entry in entries:
+            path = settings.var_dir / entry["artefact"]
+            if not path.is_file():
+                raise StoreError(f"import {entry['graph']}: artefact {path} is missing; re-run the import")
+            if _sha256_file(path) != entry["sha256"]:
+                raise StoreError(f"import {entry['graph']}: artefact {path} was altered (checksum differs)")
+            if progress:
+                progress(f"loading import {entry['source']}/{entry['name']} ({entry['quads']} quads)")
+            _load_artefact(store, path)
+        store.flush()
+    finally:
+        del store
+    _write_manifest(build_dir, manifest)
+    return len(entries)
+
+
+def gc_artefacts(var_dir: Path) -> list[Path]:
+    """Remove artefacts no remaining build refers to."""
+    referenced = set()
+    for build in releases.builds(var_dir):
+        for entry in read_manifest(build).get("imports", []):
+            referenced.add((var_dir / entry["artefact"]).resolve())
+    removed = []
+    root = var_dir / IMPORTS_DIR
+    if root.is_dir():
+        for path in root.glob("*/*/*.nq.gz"):
+            if path.resolve() not in referenced:
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
+# --------------------------------------------------------------------------- concepts an import brings
+class ConceptBook:
+    """Programme-scheme concepts defined by an import (written once, at the end of the import).
+
+    The first definition of an id wins, except that a label which is only the code (no title known
+    yet) gives way to a title."""
+
+    def __init__(self, mapping_ids: set[str], registry: OrganisationRegistry | None = None):
+        self._concepts: dict[str, SchemeConcept] = {}
+        self._code_label: set[str] = set()
+        self._ids = mapping_ids  # the mapping context's known concept ids (curated + these)
+        self._registry = registry
+
+    def define(self, concept: SchemeConcept, *, label_is_code: bool = False) -> None:
+        known = self._concepts.get(concept.id)
+        if known is None:
+            self._concepts[concept.id] = known = concept
+            if label_is_code:
+                self._code_label.add(concept.id)
+            self._ids.add(concept.id)
+        else:
+            if concept.id in self._code_label and not label_is_code:
+                known.label = concept.label
+                self._code_label.discard(concept.id)
+            if known.broader is None and concept.broader is not None:
+                known.broader = concept.broader
+
+    def settle(self) -> None:
+        """Give every concept the title and broader concept other imports already state for it (so the
+        union of the graphs has one of each), registering the ones first stated here."""
+        if self._registry is None:
+            return
+        for c in self._concepts.values():
+            title = None if c.id in self._code_label else (c.label if isinstance(c.label, str) else None)
+            label, broader = self._registry.concept(c.id, title, c.broader)
+            if label is not None:
+                c.label = label
+            if broader is not None and (broader in self._concepts or broader in self._ids):
+                c.broader = broader
+
+    def __iter__(self) -> Iterator[SchemeConcept]:
+        return iter(self._concepts.values())
+
+    def __len__(self) -> int:
+        return len(self._concepts)
+
+
+class _Journal(set):
+    """A set that remembers what was added since :meth:`mark` (to undo a rejected record's additions)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.added: list[str] = []
+
+    def add(self, item: str) -> None:  # type: ignore[override]
+        if item not in self:
+            self.added.append(item)
+        super().add(item)
+
+    def mark(self) -> None:
+        self.added = []
+
+    def undo(self) -> None:
+        for item in self.added:
+            self.discard(item)
+        self.added = []
+
+
+# --------------------------------------------------------------------------- the context sources see
+class ImportContext:
+    """What a source module uses while reading: country resolution, concepts, rejects, and
+    :meth:`add_record` (organisation linking → mapping → artefact)."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        source: str,
+        name: str,
+        graph: str,
+        work_dir: Path,
+        writer: "_Artefact",
+        registry: OrganisationRegistry,
+        progress: Progress | None,
+    ):
+        data = settings.data_dir
+        assert data is not None
+        self.settings = settings
+        self.source = source
+        self.name = name
+        self.graph = graph
+        self.work_dir = work_dir
+        self.writer = writer
+        self.registry = registry
+        self.progress = progress
+        self.minter = Minter(settings.base_uri)
+        self.countries = CountryTable.from_file(data / COUNTRY_TABLE)
+        self.scheme = load_programme_scheme(data / PROGRAMMES)
+        self.curated_concept_ids = frozenset(c.id for c in self.scheme.concepts)
+        self.described = _Journal()
+        self.mapping = MappingContext(
+            minter=self.minter,
+            countries=self.countries,
+            sdgs=SdgKos.from_file(data / SDG_KOS),
+            scheme=self.scheme,
+            data_dir=data,
+            include_personal_data=settings.include_personal_data,
+            graph=graph,
+            source_keys={},
+            described=self.described,
+            plain_place_labels=True,
+        )
+        self.concepts = ConceptBook(self.mapping.concept_ids, registry)
+        self.subjects: dict[tuple[str, str], SubjectConcept] = {}
+        self.rejects: list[Reject] = []
+        self.skipped: Counter[str] = Counter()
+        self.notes: list[str] = []
+        self.tables: list[TableStats] = []
+        self.projects = 0
+        self.org_new = 0
+        self.org_merged = 0
+        self.matches = 0
+        self._match_pairs: set[tuple] = set()
+        self._merged_ids: set[str] = set()
+        try:
+            curated = load_projects(data / PROJECTS)
+        except RecordsInvalid:
+            curated = []
+        self.curated_keys = {self.minter.project_key(r): f"data/projects/{p.name}" for p, r in curated}
+        registry.register_seed((r for _, r in curated), self._resolve_or_none)
+
+    # ------------------------------------------------------------------ reporting
+    def note(self, message: str) -> None:
+        self.notes.append(message)
+        if self.progress:
+            self.progress.note(message)
+
+    def reject(self, file: str, row: int, column: str, reason: str) -> None:
+        self.rejects.append(Reject(file, row, column or "-", reason))
+
+    def reject_invalid(self, file: str, row: int, exc: ValidationError) -> None:
+        """A record the model refuses (pydantic), as rejects naming the record field."""
+        for err in exc.errors(include_url=False):
+            loc = ".".join(str(x) for x in err["loc"]) or "-"
+            msg = err["msg"].removeprefix("Value error, ")
+            self.reject(file, row, loc, msg)
+
+    def skip(self, table: str, n: int, reason: str) -> None:
+        self.skipped[f"{table}: {reason}"] += n
+
+    @contextlib.contextmanager
+    def reading(self, table: TableFile, kind: str) -> Iterator[TableStats]:
+        stats = TableStats(file=table.name, table=kind)
+        label = f"{table.name} ({kind})"
+        if self.progress:
+            stats.advance = self.progress.task(label, table.total_units())
+        start = time.perf_counter()
+        try:
+            yield stats
+        finally:
+            stats.seconds = time.perf_counter() - start
+            self.tables.append(stats)
+            if self.progress:
+                self.progress.done(label)
+
+    # ------------------------------------------------------------------ values
+    def _resolve_or_none(self, text: str) -> str | None:
+        try:
+            return self.countries.resolve(text)
+        except UnknownCountry:
+            return None
+
+    def resolve_country(self, column: str, text: str) -> str:
+        """The EU authority URI for what a cell says (EL, UK, ITA, names), or :class:`CellError`."""
+        try:
+            return self.countries.resolve(text)
+        except UnknownCountry as exc:
+            raise CellError(column, str(exc)) from None
+
+    def source_key(self, table_name: str) -> str:
+        return self.mapping.source_keys[table_name]  # type: ignore[index]
+
+    def add_subject_concepts(self, concepts: Iterable[SubjectConcept]) -> None:
+        for c in concepts:
+            self.subjects.setdefault((c.scheme, c.code), c)
+
+    # ------------------------------------------------------------------ records
+    def add_record(self, record: ProjectRecord, file: str, row: int, parts: list[tuple[str, int]] | None = None) -> bool:
+        """Link, map and write one project; False (with a reject or a skip) when it is not loaded."""
+        key = self.minter.project_key(record)
+        if key in self.curated_keys:
+            self.skip(self.source, 1, f"project is a curated record ({self.curated_keys[key]}), which takes precedence")
+            return False
+        other = self.registry.claim_project(key, self.source)
+        if other is not None:
+            self.reject(file, row, "-", f"project key {key} is already used by another source's import ({other})")
+            return False
+        organisations = []
+        matches = []
+        used: Counter[str] = Counter()
+        parts = parts or []
+        for i, org in enumerate(record.organisations):
+            where = f"{parts[i][0]}:{parts[i][1]}" if i < len(parts) else f"{file}:{row}"
+            country = self._resolve_or_none(org.country) if org.country else None
+            alpha2 = self.countries.alpha2(country) if country else None
+            city = org.city if country else None
+            if city:
+                alpha3 = self.countries.alpha3(country) or country.rsplit("/", 1)[-1]  # type: ignore[union-attr]
+                city = self.registry.city_label(self.minter.place(alpha3, city), city)
+            facts = {
+                "legal_name": org.name,
+                "short_name": org.short_name,
+                "organisation_type": org.organisation_type,
+                "country": country,
+                "city": city,
+                "street": org.street,
+                "post_code": org.post_code,
+                "region": org.region,
+                "nuts_code": org.nuts_code,
+                "latitude": str(org.latitude) if org.latitude is not None else None,
+                "longitude": str(org.longitude) if org.longitude is not None else None,
+                "sme": None if org.sme is None else str(org.sme).lower(),
+                "pic": org.identifiers.get("pic") or org.identifiers.get("cordis"),
+                "vat": org.identifiers.get("vat"),
+            }
+            occ = Occurrence(
+                name=org.name,
+                country=country,
+                country_code=alpha2,
+                city=city,
+                pic=facts["pic"],
+                facts={k: v for k, v in facts.items() if v},
+                location=where,
+                project_key=key,
+            )
+            res = self.registry.resolve(occ)
+            omit = res.omit
+            update: dict[str, object] = {
+                "id": res.id,
+                "name": res.label,
+                "legal_name_stated": "legal_name" not in omit and res.label == org.name,
+                "alt_names": res.alt_names,
+                "city": None if ("city" in omit or "country" in omit) else city,
+                "country": None if "country" in omit else org.country,
+            }
+            for fact, attr in (
+                ("short_name", "short_name"),
+                ("organisation_type", "organisation_type"),
+                ("street", "street"),
+                ("post_code", "post_code"),
+                ("region", "region"),
+                ("nuts_code", "nuts_code"),
+                ("sme", "sme"),
+            ):
+                if fact in omit:
+                    update[attr] = None
+            if "latitude" in omit or "longitude" in omit:
+                update["latitude"] = update["longitude"] = None
+            identifiers = dict(org.identifiers)
+            if "pic" in omit:
+                identifiers.pop("pic", None)
+                identifiers.pop("cordis", None)
+            if "vat" in omit:
+                identifiers.pop("vat", None)
+            update["identifiers"] = identifiers
+            used[res.id] += 1
+            if used[res.id] > 1:  # the same organisation twice in one project (two roles)
+                update["participation_id"] = f"{res.id}-{used[res.id]}"
+            organisations.append(org.model_copy(update=update))
+            if res.new:
+                self.org_new += 1
+            elif any(m.merged for m in res.matches) and res.id not in self._merged_ids:
+                self._merged_ids.add(res.id)
+                self.org_merged += 1
+            matches.extend((m, where) for m in res.matches)
+        record = record.model_copy(update={"organisations": organisations})
+
+        errors_before = len(self.mapping.errors)
+        self.described.mark()
+        _, quads = map_project(Path(file), record, self.mapping)
+        if len(self.mapping.errors) > errors_before:
+            self.described.undo()
+            for err in self.mapping.errors[errors_before:]:
+                self.reject(file, row, err.field or "-", err.message)
+            del self.mapping.errors[errors_before:]
+            return False
+        self.writer.write(quads)
+        source_key = self.mapping.source_keys.get(file)  # type: ignore[union-attr]
+        for m, where in matches:
+            pair = (m.organisation, m.other, m.rule, m.merged, m.stated_name)
+            if pair in self._match_pairs:
+                continue  # the same decision again (an organisation in many projects of one file)
+            self._match_pairs.add(pair)
+            loc_file = where.rsplit(":", 1)[0]
+            self.writer.write(map_organisation_match(m, self.mapping, self.graph, self.mapping.source_keys.get(loc_file, source_key)))  # type: ignore[union-attr]
+            self.matches += 1
+        self.projects += 1
+        return True
+
+
+class _Artefact:
+    """The import's graph as gzip N-Quads, written as records are mapped."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.stream = gzip.open(path, "wb", compresslevel=3)
+        self.quads = 0
+
+    def write(self, quads: list[ox.Quad]) -> None:
+        if quads:
+            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+            assert data is not None
+            self.stream.write(data)
+            self.quads += len(quads)
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+# --------------------------------------------------------------------------- the pipeline
+def _detect(source: str, table: TableFile) -> str | None:
+    if source == "cordis":
+        from kg.sources.cordis import detect_table
+    else:
+        from kg.sources.erasmus import detect_table
+    return detect_table(table.header)
+
+
+def default_name(paths: list[Path]) -> str:
+    """An import's name when none is given: the file's (or the directory's) name, slugged."""
+    if len(paths) == 1:
+        p = Path(paths[0])
+        return slugify(p.name if p.is_dir() else p.stem)
+    parents = {Path(p).resolve().parent for p in paths}
+    if len(parents) == 1:
+        return slugify(parents.pop().name)
+    return slugify("-".join(Path(p).stem for p in paths))[:60]
+
+
+def write_rejects(path: Path, rejects: list[Reject]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "row", "column", "reason"])
+        for r in rejects:
+            w.writerow([r.file, r.row, r.column, r.reason])
+
+
+def run_import(
+    settings: Settings,
+    source: str,
+    paths: list[Path],
+    *,
+    name: str | None = None,
+    strict: bool = False,
+    validate: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import the tables in ``paths`` as ``{base}graph/import/<source>/<name>`` (see the module docstring).
+
+    Raises :class:`ImportFailed` (store untouched) when nothing can be imported, on ``strict`` with
+    any rejected row, or when building the new release fails."""
+    if source not in SOURCES:
+        raise ImportFailed(f"unknown source {source!r}; use one of {', '.join(SOURCES)}")
+    assert settings.var_dir is not None
+    var = settings.var_dir
+    name = name or default_name(paths)
+    if not NAME_RE.match(name):
+        raise ImportFailed(f"import name {name!r}: use lower-case letters, digits and hyphens")
+    with store_lock(var):
+        return _run_locked(settings, source, [Path(p) for p in paths], name, strict, validate, progress)
+
+
+def _run_locked(
+    settings: Settings, source: str, paths: list[Path], name: str, strict: bool, validate: bool, progress: Progress | None
+) -> ImportResult:
+    var = settings.var_dir
+    assert var is not None
+    started = time.perf_counter()
+    current = releases.current(var)
+    if current is None:
+        raise ImportFailed(f"no store at {settings.store_path}: run `kg build` first")
+    minter = Minter(settings.base_uri)
+    graph = minter.graph(f"import/{source}/{name}")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    # the tables, recognised by header
+    try:
+        tables = list(open_tables(paths))
+    except (OSError, CellError) as exc:
+        raise ImportFailed(f"cannot read the input: {exc}") from None
+    if not tables:
+        raise ImportFailed("no CSV or xlsx tables found in the paths given")
+    recognised: list[tuple[TableFile, str]] = []
+    skipped_tables: list[str] = []
+    for table in tables:
+        try:
+            kind = _detect(source, table)
+        except Exception as exc:  # noqa: BLE001 - a corrupt file of any kind
+            raise ImportFailed(f"{table.name}: cannot read its header: {exc}") from None
+        if kind is None:
+            what = f"{table.name}: not a {source} table I know (header: {', '.join(table.header[:8])}{' …' if len(table.header) > 8 else ''})"
+            if table.explicit:
+                raise ImportFailed(what)
+            skipped_tables.append(what + "; skipped")
+            continue
+        recognised.append((table, kind))
+    if not recognised:
+        raise ImportFailed("no " + source + " table among the files found: " + "; ".join(skipped_tables))
+
+    work = var / IMPORTS_DIR / ".work" / f"{stamp}-{secrets.token_hex(3)}"
+    work.mkdir(parents=True)
+    artefact_tmp = work / "graph.nq.gz"
+    build_dir: Path | None = None
+    final_artefact: Path | None = None
+    promoted = False
+    registry: OrganisationRegistry | None = None
+    registry_closed = False
+    writer: _Artefact | None = None
+    try:
+        # the registry: a copy of the current one, changed only in the new build
+        registry_path = work / REGISTRY
+        if (current / REGISTRY).is_file():
+            shutil.copy2(current / REGISTRY, registry_path)
+        registry = OrganisationRegistry(registry_path, origin=graph, run=f"{stamp}-{secrets.token_hex(4)}")
+        writer = _Artefact(artefact_tmp)
+        ctx = ImportContext(
+            settings=settings,
+            source=source,
+            name=name,
+            graph=graph,
+            work_dir=work,
+            writer=writer,
+            registry=registry,
+            progress=progress,
+        )
+        for note in skipped_tables:
+            ctx.note(note)
+        # source documents: one per file, described once
+        for table, _kind in recognised:
+            key = f"{source}-{name}-{slugify(table.stem)}"
+            n = 2
+            while key in ctx.mapping.source_keys.values():  # type: ignore[union-attr]
+                key = f"{source}-{name}-{slugify(table.stem)}-{n}"
+                n += 1
+            ctx.mapping.source_keys[table.name] = key  # type: ignore[index]
+            writer.write(map_source_document(key, ctx.mapping, graph, title=table.name, sha256=table.sha256()))
+
+        if source == "cordis":
+            from kg.sources.cordis import CordisImport
+
+            CordisImport(ctx).run(recognised)
+        else:
+            from kg.sources.erasmus import ErasmusImport
+
+            ErasmusImport(ctx).run(recognised)
+
+        ctx.concepts.settle()
+        writer.write(map_scheme_concepts(ctx.concepts, ctx.mapping, graph))
+        writer.write(map_subject_concepts(ctx.subjects.values(), ctx.mapping, graph))
+        writer.close()
+
+        rejects_path = None
+        if ctx.rejects:
+            rejects_path = var / REJECTS_DIR / f"{source}-{name}-{stamp}-{secrets.token_hex(2)}.csv"
+            write_rejects(rejects_path, ctx.rejects)
+        if strict and ctx.rejects:
+            files = sorted({r.file for r in ctx.rejects})
+            raise ImportFailed(
+                f"--strict: {len(ctx.rejects)} bad row(s) in {', '.join(files)}; the file is rejected and the store left unchanged",
+                ctx.rejects,
+                rejects_path,
+            )
+        if ctx.projects == 0 and not len(ctx.concepts) and not ctx.subjects:
+            raise ImportFailed("nothing to import: no valid rows", ctx.rejects, rejects_path)
+        if validate:
+            if progress:
+                progress.note(f"validating {writer.quads} quads with SHACL")
+            report = validate_import(settings, artefact_tmp)
+            if not report.conforms:
+                lines = "\n".join(str(r) for r in report.violations[:20])
+                raise ImportFailed(
+                    f"--validate: {len(report.violations)} SHACL violation(s); the store was left unchanged\n{lines}",
+                    ctx.rejects,
+                    rejects_path,
+                )
+        registry.close(commit=True)
+        registry_closed = True
+
+        # the new release, aside
+        if progress:
+            progress.note(f"building the new store aside ({writer.quads} quads for {graph})")
+        build_dir = releases.new_build_dir(var)
+        build_dir.rmdir()  # a checkpoint needs a directory that does not exist yet
+        source_store = ox.Store.read_only(str(current))
+        try:
+            source_store.backup(str(build_dir))
+        finally:
+            del source_store
+        store = ox.Store(str(build_dir))
+        try:
+            node = ox.NamedNode(graph)
+            if store.contains_named_graph(node):
+                store.remove_graph(node)
+            _load_artefact(store, artefact_tmp)
+            store.flush()
+            graph_triples = _graph_count(store, graph)
+            store_triples = len(store)
+        finally:
+            del store
+
+        digest = _sha256_file(artefact_tmp)
+        final_dir = var / IMPORTS_DIR / source / name
+        final_dir.mkdir(parents=True, exist_ok=True)
+        final_artefact = final_dir / f"{digest[:16]}.nq.gz"
+        if not final_artefact.exists():
+            os.replace(artefact_tmp, final_artefact)
+        shutil.copy2(registry_path, build_dir / REGISTRY)
+        manifest = read_manifest(current)
+        entries = [e for e in manifest.get("imports", []) if e["graph"] != graph]
+        entries.append(
+            {
+                "source": source,
+                "name": name,
+                "graph": graph,
+                "artefact": str(final_artefact.relative_to(var)),
+                "sha256": digest,
+                "quads": writer.quads,
+                "triples": graph_triples,
+                "projects": ctx.projects,
+                "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "files": [
+                    {"file": t.file, "table": t.table, "rows": t.rows, "loaded": t.loaded, "rejected": t.rejected}
+                    for t in ctx.tables
+                ],
+                "rejects": len(ctx.rejects),
+            }
+        )
+        manifest["imports"] = sorted(entries, key=lambda e: e["graph"])
+        _write_manifest(build_dir, manifest)
+
+        releases.promote(var, build_dir)
+        promoted = True
+        releases.prune(var, keep=2)
+        gc_artefacts(var)
+        return ImportResult(
+            source=source,
+            name=name,
+            graph=graph,
+            projects=ctx.projects,
+            tables=ctx.tables,
+            rejects=ctx.rejects,
+            skipped=dict(ctx.skipped),
+            notes=ctx.notes,
+            graph_triples=graph_triples,
+            store_triples=store_triples,
+            organisations_new=ctx.org_new,
+            organisations_merged=ctx.org_merged,
+            matches=ctx.matches,
+            artefact=final_artefact,
+            rejects_path=rejects_path,
+            seconds=time.perf_counter() - started,
+        )
+    except ImportFailed:
+        raise
+    except (OSError, RuntimeError, ValueError, StoreError, sqlite3.Error) as exc:
+        raise ImportFailed(f"import failed, the served store was left unchanged: {exc}") from exc
+    finally:
+        if registry is not None and not registry_closed:
+            with contextlib.suppress(sqlite3.Error):
+                registry.close(commit=False)
+        if writer is not None:
+            with contextlib.suppress(OSError):
+                writer.close()
+        if not promoted:
+            if build_dir is not None and build_dir.exists():
+                releases.discard(build_dir)
+            if final_artefact is not None:
+                gc_artefacts(var)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def validate_import(settings: Settings, artefact: Path):  # type: ignore[no-untyped-def]
+    """SHACL-validate an import's graph together with what it refers to (the curated release: ontology,
+    programme scheme, vocabularies) — not the other imports, so the cost follows the import's size.
+
+    Uses the fast engine (the shapes compiled to SPARQL inside Oxigraph, :func:`kg.validation.validate_fast`)
+    when it is available, else pySHACL (about a thousand triples a second)."""
+    from kg.build import assemble
+    from kg.validation import load_shapes, quads_to_graph, validate, vocabulary_extract
+
+    assembled = assemble(settings)
+    with gzip.open(artefact, "rb") as f:
+        quads = list(ox.parse(f, format=ox.RdfFormat.N_QUADS))
+    content = [q for g, qs in assembled.graphs.items() if g not in assembled.vocab_graphs for q in qs] + quads
+    vocab = [q for g in assembled.vocab_graphs for q in vocabulary_extract(assembled.graphs[g])]
+    shapes = load_shapes(settings.shapes_dir)
+    try:
+        from kg.validation import validate_fast
+    except ImportError:  # pragma: no cover - the fast engine is optional
+        return validate(quads_to_graph(content + vocab), shapes, locate=assembled.locate)
+    return validate_fast(content + vocab, shapes, locate=assembled.locate)
+
+
+# --------------------------------------------------------------------------- review of organisation merges
+MATCHES_QUERY = """
+PREFIX kg: <https://w3id.org/euprojects/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?decision ?rule ?stated ?org (SAMPLE(?orgLabel) AS ?organisation) ?other (SAMPLE(?otherLabel) AS ?otherName)
+       ?evidence ?where ?g
+WHERE {
+  GRAPH ?g {
+    ?m a kg:OrganisationMatch ; kg:matchDecision ?decision ; kg:matchRule ?rule ; kg:statedName ?stated ;
+       kg:occurrenceOrganisation ?org ; kg:matchedOrganisation ?other ; kg:matchEvidence ?evidence .
+    OPTIONAL { ?m kg:sourceLocation ?where }
+  }
+  OPTIONAL { ?org rdfs:label ?orgLabel }
+  OPTIONAL { ?other rdfs:label ?otherLabel }
+}
+GROUP BY ?decision ?rule ?stated ?org ?other ?evidence ?where ?g
+ORDER BY ?decision ?rule ?stated ?where
+"""
+
+
+def organisation_matches(store) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    """Every organisation-linking decision the store records (merged and kept apart), for review."""
+    rows = []
+    for sol in store.query(MATCHES_QUERY):
+        row = {}
+        for var in ("decision", "rule", "stated", "org", "organisation", "other", "otherName", "evidence", "where", "g"):
+            term = sol[var]
+            row[var] = term.value if term is not None else ""
+        rows.append(row)
+    return rows
+
+
+ORGANISATIONS_QUERY = """
+PREFIX kg: <https://w3id.org/euprojects/def#>
+SELECT ?g (COUNT(DISTINCT ?o) AS ?organisations) WHERE { GRAPH ?g { ?o a kg:Organisation } } GROUP BY ?g ORDER BY ?g
+"""
+
+
+def organisation_counts(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return {sol["g"].value: int(sol["organisations"].value) for sol in store.query(ORGANISATIONS_QUERY)}

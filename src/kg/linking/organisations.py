@@ -1,0 +1,528 @@
+"""Organisations across sources: one node per organisation, and the evidence behind every merge.
+
+The same university turns up in CORDIS, in Erasmus+ partner lists and in curated records, written
+differently each time. :class:`OrganisationRegistry` decides, for every occurrence an import meets,
+which organisation node it is, by these rules in order:
+
+1. ``pic`` — the CORDIS ``organisationID`` (the Participant Identification Code): the same PIC is the
+   same organisation, whatever the name. Two different PICs are never merged, even with equal names.
+2. ``name-country-city`` — the normalised legal name (:func:`name_key`: case, accents, punctuation,
+   ``ae``/``ä`` spellings and legal-form suffixes such as S.R.L., GmbH, ETS, e.V., ASBL do not
+   count), the country (the EU authority URI, so ``EL`` and ``GR``, ``UK`` and ``GB`` agree) and
+   the normalised city must all be equal.
+3. Never on the name alone: an equal name and country with a different or unknown city is *not*
+   merged; it is recorded as a ``name-country`` candidate for review. An organisation whose country
+   is unknown is never merged by name.
+
+Every merge across imports and every name-based merge is recorded as a
+:class:`~kg.records.OrganisationMatch` (rule, decision, the values compared), which the import writes
+into its graph as a ``kg:OrganisationMatch``; ``kg orgs --matches`` lists them.
+
+A merged organisation keeps one value for each single-valued fact (legal name, type, city, address,
+…): the first source that states a fact states it; a later source with a different value does not
+(the difference is part of the match evidence) — so the union of all graphs never holds two legal
+names for one organisation. Display labels follow the same rule; other spellings become
+``skos:altLabel``.
+
+The registry is a SQLite file that travels with each store build (``kg-registry.sqlite``): an import
+updates a copy inside the new build, so a failed import leaves it as it was. Rows are never deleted:
+a URI once minted for an organisation is found again by every key it was known by. Decisions are
+reproducible: an import that is run again reaches the same decisions (entries it made itself in an
+earlier run count as its own, not as another source's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from kg.records import OrganisationMatch, ProjectRecord
+from kg.uris import slugify
+
+# Legal forms written after a name (compared after normalisation, where "S.R.L." is "srl").
+LEGAL_FORMS = frozenset(
+    """
+    ab ae ag amke aps as asbl bv bvba cic co coop corp cvba doo ebvba ee eeig ehf ek ets ev ewiv fzco
+    gbr gcv ggmbh gie gmbh ik ike inc kf kft kg kgaa ky lda llc llp ltd mbh nv oe og ohg onlus ou oy oyj
+    plc pte rf sa sae sag sal sarl sas sasu sc scarl scf scop scrl se sl sll slp snc spa spol sprl srl
+    sro sz szrl ug uab vof vzw zrt zs zrt zz ltda limited eurl epe ike kda spzoo sp
+    """.split()
+)
+# Multi-word legal forms, as normalised token sequences.
+LEGAL_FORM_PHRASES = (
+    ("sp", "z", "o", "o"),
+    ("societa", "cooperativa"),
+    ("soc", "coop"),
+    ("s", "coop"),
+    ("public", "limited", "company"),
+    ("limited", "company"),
+    ("e", "v"),
+    ("ev",),
+)
+
+_TRAILING_ACRONYM = re.compile(r"^(.*\S)\s*;\s*([A-Z0-9][A-Z0-9&.\-]{0,11})$")
+
+
+def split_acronym(name: str) -> tuple[str, str | None]:
+    """``UNIVERSITAET POTSDAM; UP`` → (``UNIVERSITAET POTSDAM``, ``UP``): some exports append the acronym."""
+    m = _TRAILING_ACRONYM.match(name.strip())
+    if m:
+        return m.group(1).strip(), m.group(2)
+    return name.strip(), None
+
+
+def _fold(text: str) -> str:
+    """Lower case, accents off, punctuation to spaces; ``ä``/``ae``, ``ö``/``oe``, ``ü``/``ue`` agree."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = re.sub(r"[\W_]+", " ", bare.casefold()).strip()
+    return re.sub(r"(?<=[a-z])([aou])e", r"\1", folded)  # transliterated umlauts: universitaet → universitat
+
+
+def _join_initials(tokens: list[str]) -> list[str]:
+    """``s r l`` → ``srl``, ``e v`` → ``ev``: dotted abbreviations become one token."""
+    out: list[str] = []
+    run: list[str] = []
+    for t in tokens + [""]:
+        if len(t) == 1 and t.isalpha():
+            run.append(t)
+            continue
+        if run:
+            out.extend(["".join(run)] if len(run) > 1 else run)
+            run = []
+        if t:
+            out.append(t)
+    return out
+
+
+def name_key(name: str) -> str:
+    """The form names are compared in: folded, initials joined, leading "the" and trailing legal forms off.
+
+    ``Diakonisches Werk … in Württemberg e.V.`` and ``DIAKONISCHES WERK … IN WUERTTEMBERG EV`` agree;
+    ``CESIE ETS`` is ``cesie``; a name that is only a legal form keeps it."""
+    tokens = _fold(name).split()
+    for phrase in LEGAL_FORM_PHRASES:  # before joining initials: "sp z o o", "e v"
+        n = len(phrase)
+        while len(tokens) > n and tuple(tokens[-n:]) == phrase:
+            tokens = tokens[:-n]
+    tokens = _join_initials(tokens)
+    if len(tokens) > 1 and tokens[0] == "the":
+        tokens = tokens[1:]
+    while len(tokens) > 1 and tokens[-1] in LEGAL_FORMS:
+        tokens = tokens[:-1]
+    return " ".join(tokens)
+
+
+def city_key(city: str | None) -> str:
+    """A city as compared: folded, postcodes and district numbers off (``Aarhus C`` stays as written)."""
+    if not city:
+        return ""
+    tokens = [t for t in _fold(city).split() if not any(ch.isdigit() for ch in t)]
+    return " ".join(tokens)
+
+
+# --------------------------------------------------------------------------- occurrences
+# Facts an organisation has at most one of; a merged organisation keeps the first value stated.
+SINGLE_VALUED = (
+    "legal_name",
+    "short_name",
+    "organisation_type",
+    "country",
+    "city",
+    "street",
+    "post_code",
+    "region",
+    "nuts_code",
+    "latitude",
+    "longitude",
+    "sme",
+    "pic",
+    "vat",
+)
+
+
+@dataclass
+class Occurrence:
+    """An organisation as one row of one source states it."""
+
+    name: str
+    country: str | None = None  # EU authority URI
+    country_code: str | None = None  # ISO alpha-2 (for readable ids)
+    city: str | None = None
+    pic: str | None = None
+    facts: dict[str, str] = field(default_factory=dict)  # SINGLE_VALUED name → value as text
+    location: str | None = None  # file:row
+    project_key: str | None = None  # for the id of an organisation that cannot be matched
+
+
+@dataclass
+class Resolution:
+    """Which organisation an occurrence is, and what its graph may state about it."""
+
+    id: str
+    new: bool
+    label: str  # the display label to state
+    alt_names: list[str]  # other spellings to state as skos:altLabel
+    omit: set[str]  # single-valued facts not to state (another source stated a different value)
+    matches: list[OrganisationMatch]
+
+
+def _name_slug(name: str) -> str:
+    """A readable slug of a name; names mostly in other scripts (Cyrillic, Greek …) lose their letters
+    in ASCII, so they get a short hash of the name to stay apart (``138мо СОУ …`` → ``138-5e0c…``)."""
+    slug = slugify(name)
+    letters = sum(ch.isalnum() for ch in name)
+    kept = sum(ch.isalnum() for ch in slug)
+    if kept < letters / 2:
+        slug = f"{slug}-{hashlib.sha256(name_key(name).encode('utf-8')).hexdigest()[:8]}".strip("-")
+    return slug
+
+
+def source_of(origin: str) -> str:
+    """The source an origin belongs to: ``cordis`` for ``…/graph/import/cordis/<name>``, ``seed`` …"""
+    m = re.search(r"/graph/import/([^/]+)/", origin)
+    return m.group(1) if m else origin
+
+
+def _evidence(occ: Occurrence, other: dict[str, str], rule: str) -> str:
+    parts = []
+    if rule == "pic":
+        parts.append(f"organisationID (PIC) {occ.pic} = {other.get('pic', occ.pic)}")
+    parts.append(f"name {occ.name!r} ~ {other.get('legal_name') or other.get('label', '')!r} (key {name_key(occ.name)!r})")
+    if occ.country or other.get("country"):
+        same = "=" if occ.country == other.get("country") else "≠"
+        parts.append(f"country {(occ.country or '-').rsplit('/', 1)[-1]} {same} {(other.get('country') or '-').rsplit('/', 1)[-1]}")
+    if occ.city or other.get("city"):
+        same = "=" if city_key(occ.city) == city_key(other.get("city")) else "≠"
+        parts.append(f"city {occ.city or '-'!r} {same} {other.get('city') or '-'!r}")
+    return "; ".join(parts)
+
+
+class OrganisationRegistry:
+    """Organisations (and city names) already known, with every key they are known by (SQLite)."""
+
+    SCHEMA = """
+    CREATE TABLE IF NOT EXISTS org (id TEXT PRIMARY KEY, label TEXT NOT NULL, facts TEXT NOT NULL,
+                                    origin TEXT NOT NULL, run TEXT NOT NULL, location TEXT);
+    CREATE TABLE IF NOT EXISTS org_key (kind TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL,
+                                        origin TEXT NOT NULL, run TEXT NOT NULL,
+                                        PRIMARY KEY (kind, key, id));
+    CREATE INDEX IF NOT EXISTS org_key_lookup ON org_key (kind, key);
+    CREATE TABLE IF NOT EXISTS city (uri TEXT PRIMARY KEY, label TEXT NOT NULL, origin TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS project (key TEXT PRIMARY KEY, source TEXT NOT NULL, origin TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS concept (id TEXT PRIMARY KEY, label TEXT, broader TEXT, origin TEXT NOT NULL);
+    """
+
+    def __init__(self, path: Path | str | None, *, origin: str, run: str):
+        """``origin`` names the import (its graph URI); ``run`` this run of it (any unique string)."""
+        self.db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
+        self.db.executescript(self.SCHEMA)
+        self.db.execute("BEGIN")
+        self.origin = origin
+        self.run = run
+        self._facts_cache: dict[str, dict[str, str]] = {}
+        self._ident_count: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+        self.db.execute("BEGIN")
+
+    def close(self, *, commit: bool = True) -> None:
+        try:
+            self.db.execute("COMMIT" if commit else "ROLLBACK")
+        finally:
+            self.db.close()
+
+    # ------------------------------------------------------------------ seeds
+    def register_seed(self, records: Iterable[ProjectRecord], resolve_country) -> None:  # type: ignore[no-untyped-def]
+        """Curated organisations (data/projects), so imports can merge into them. ``resolve_country``
+        turns what a record writes into the EU authority URI (None when it does not resolve)."""
+        for record in records:
+            for org in record.organisations:
+                if self.db.execute("SELECT 1 FROM org WHERE id = ?", (org.id,)).fetchone():
+                    continue
+                country = resolve_country(org.country) if org.country else None
+                facts = {"legal_name": org.name}
+                if org.short_name:
+                    facts["short_name"] = org.short_name
+                if org.organisation_type:
+                    facts["organisation_type"] = org.organisation_type
+                if country:
+                    facts["country"] = country
+                if org.city:
+                    facts["city"] = org.city
+                pic = org.identifiers.get("pic") or org.identifiers.get("cordis")
+                if pic:
+                    facts["pic"] = pic
+                self._insert_org(org.id, org.name, facts, origin="seed", location=f"data/projects ({record.id})")
+                self._keys(org.id, pic, org.name, country, org.city, origin="seed")
+
+    # ------------------------------------------------------------------ projects
+    def claim_project(self, key: str, source: str) -> str | None:
+        """Register a project key for this source; the origin of a *different* source using it, else None."""
+        row = self.db.execute("SELECT source, origin FROM project WHERE key = ?", (key,)).fetchone()
+        if row is None:
+            self.db.execute("INSERT INTO project (key, source, origin) VALUES (?, ?, ?)", (key, source, self.origin))
+            return None
+        return row[1] if row[0] != source else None
+
+    # ------------------------------------------------------------------ cities
+    def city_label(self, uri: str, label: str) -> str:
+        """The name a city is stated with: the first name registered for its URI."""
+        row = self.db.execute("SELECT label FROM city WHERE uri = ?", (uri,)).fetchone()
+        if row is not None:
+            return row[0]
+        self.db.execute("INSERT INTO city (uri, label, origin) VALUES (?, ?, ?)", (uri, label, self.origin))
+        return label
+
+    # ------------------------------------------------------------------ concepts
+    def concept(self, concept_id: str, label: str | None, broader: str | None) -> tuple[str | None, str | None]:
+        """The label and broader concept a programme-scheme concept is stated with in every import:
+        the first title and the first broader concept registered win (``label`` None: only a code is known)."""
+        row = self.db.execute("SELECT label, broader FROM concept WHERE id = ?", (concept_id,)).fetchone()
+        if row is None:
+            self.db.execute(
+                "INSERT INTO concept (id, label, broader, origin) VALUES (?, ?, ?, ?)", (concept_id, label, broader, self.origin)
+            )
+            return label, broader
+        known_label, known_broader = row
+        if (known_label is None and label is not None) or (known_broader is None and broader is not None):
+            self.db.execute(
+                "UPDATE concept SET label = ?, broader = ? WHERE id = ?",
+                (known_label or label, known_broader or broader, concept_id),
+            )
+        return known_label or label, known_broader or broader
+
+    # ------------------------------------------------------------------ organisations
+    def _insert_org(self, org_id: str, label: str, facts: dict[str, str], *, origin: str, location: str | None) -> None:
+        self.db.execute(
+            "INSERT INTO org (id, label, facts, origin, run, location) VALUES (?, ?, ?, ?, ?, ?)",
+            (org_id, label, json.dumps(facts, sort_keys=True), origin, self.run, location),
+        )
+        self._facts_cache.pop(org_id, None)
+
+    def _keys(self, org_id: str, pic: str | None, name: str, country: str | None, city: str | None, *, origin: str) -> None:
+        rows = []
+        if pic:
+            rows.append(("pic", pic))
+        if country:
+            nk = name_key(name)
+            rows.append(("name-country", f"{country}|{nk}"))
+            ck = city_key(city)
+            if ck:
+                rows.append(("name-country-city", f"{country}|{ck}|{nk}"))
+        for kind, key in rows:
+            # a key this import registered in an earlier run now belongs to this run
+            self.db.execute(
+                "INSERT INTO org_key (kind, key, id, origin, run) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (kind, key, id) DO UPDATE SET run = excluded.run WHERE org_key.origin = excluded.origin",
+                (kind, key, org_id, origin, self.run),
+            )
+
+    def _lookup(self, kind: str, key: str) -> tuple[list[str], list[str]]:
+        """Ids known by this key: (from other imports or this run, from this import's earlier runs)."""
+        current: list[str] = []
+        own_earlier: list[str] = []
+        for org_id, origin, run in self.db.execute(
+            "SELECT id, origin, run FROM org_key WHERE kind = ? AND key = ? ORDER BY rowid", (kind, key)
+        ):
+            if origin == self.origin and run != self.run:
+                own_earlier.append(org_id)
+            elif org_id not in current:
+                current.append(org_id)
+        return current, [i for i in own_earlier if i not in current]
+
+    def facts(self, org_id: str) -> dict[str, str]:
+        cached = self._facts_cache.get(org_id)
+        if cached is not None:
+            return cached
+        row = self.db.execute("SELECT label, facts, origin, run FROM org WHERE id = ?", (org_id,)).fetchone()
+        facts = json.loads(row[1]) if row else {}
+        if row:
+            facts["label"] = row[0]
+            facts["_origin"] = row[2]
+            facts["_run"] = row[3]
+        self._facts_cache[org_id] = facts
+        return facts
+
+    def _base_id(self, occ: Occurrence) -> str:
+        if occ.pic:
+            base = f"pic-{occ.pic}"
+        elif occ.country and occ.country_code:
+            parts = [occ.country_code.lower(), _name_slug(occ.name)]
+            if city_key(occ.city):
+                parts.append(slugify(occ.city or ""))
+            base = "-".join(parts)
+        else:  # no country: never merged, so one organisation per project that names it
+            base = f"{slugify(occ.project_key or 'x')}-{_name_slug(occ.name)}"
+        if len(base) > 80:
+            digest = hashlib.sha256(base.encode("utf-8")).hexdigest()[:8]
+            base = base[:70].rstrip("-") + "-" + digest
+        return base
+
+    def _mint(self, base: str) -> str:
+        org_id, n = base, 1
+        while self.db.execute("SELECT 1 FROM org WHERE id = ?", (org_id,)).fetchone():
+            n += 1
+            org_id = f"{base}-{n}"
+        return org_id
+
+    def resolve(self, occ: Occurrence) -> Resolution:
+        """Which organisation ``occ`` is (merging by PIC or name + country + city), and what to state."""
+        matches: list[OrganisationMatch] = []
+        chosen: str | None = None
+        rule: str | None = None
+        reused_own = False
+
+        def pick(ids: list[str]) -> str | None:
+            # a PIC-less occurrence may merge into an organisation with a PIC; two different PICs never merge
+            for org_id in ids:
+                pic = self.facts(org_id).get("pic")
+                if occ.pic and pic and pic != occ.pic:
+                    continue
+                return org_id
+            return None
+
+        if occ.pic:
+            current, own = self._lookup("pic", occ.pic)
+            chosen = pick(current)
+            if chosen:
+                rule = "pic"
+            elif own:
+                chosen, reused_own = own[0], True
+        ck = city_key(occ.city)
+        nk = name_key(occ.name)
+        if chosen is None and occ.country and ck and nk:
+            current, own = self._lookup("name-country-city", f"{occ.country}|{ck}|{nk}")
+            chosen = pick(current)
+            if chosen:
+                rule = "name-country-city"
+            elif (own_pick := pick(own)) is not None:
+                chosen, reused_own = own_pick, True
+
+        ident = None
+        if chosen is None:
+            # an organisation no rule can match (no PIC, no city or no country) is still the same
+            # organisation when the same import is run again: its n-th occurrence of this id base
+            base = self._base_id(occ)
+            self._ident_count[base] = self._ident_count.get(base, 0) + 1
+            ident = f"{base}#{self._ident_count[base]}"
+            row = self.db.execute(
+                "SELECT id FROM org_key WHERE kind = 'ident' AND key = ? AND origin = ?", (ident, self.origin)
+            ).fetchone()
+            if row is not None:
+                chosen, reused_own = row[0], True
+        new = chosen is None
+        if chosen is None:
+            chosen = self._mint(self._base_id(occ))
+            facts = {k: v for k, v in occ.facts.items() if v}
+            self._insert_org(chosen, occ.name, facts, origin=self.origin, location=occ.location)
+        if ident is not None:
+            self.db.execute(
+                "INSERT OR IGNORE INTO org_key (kind, key, id, origin, run) VALUES ('ident', ?, ?, ?, ?)",
+                (ident, chosen, self.origin, self.run),
+            )
+        known = self.facts(chosen)
+
+        if reused_own and known.get("_run") != self.run:
+            # the same import run again: its own facts are refreshed, as on its first run
+            facts = {k: v for k, v in json.loads(self.db.execute("SELECT facts FROM org WHERE id = ?", (chosen,)).fetchone()[0]).items()}
+            facts.update({k: v for k, v in occ.facts.items() if v})
+            self.db.execute(
+                "UPDATE org SET label = ?, facts = ?, run = ? WHERE id = ?",
+                (occ.name, json.dumps(facts, sort_keys=True), self.run, chosen),
+            )
+            self._facts_cache.pop(chosen, None)
+            known = self.facts(chosen)
+        self._keys(chosen, occ.pic, occ.name, occ.country, occ.city, origin=self.origin)
+
+        # what this occurrence may state: facts equal to the known ones, or not stated yet
+        omit: set[str] = set()
+        differences: list[str] = []
+        additions: dict[str, str] = {}
+        for name, value in occ.facts.items():
+            if not value:
+                continue
+            have = known.get(name)
+            if have is None:
+                additions[name] = value
+            elif have != value and not (name == "city" and city_key(have) == city_key(value)):
+                omit.add(name)
+                differences.append(f"{name.replace('_', ' ')} {value!r} not stated (known as {have!r})")
+        if additions and not new:
+            merged_facts = {k: v for k, v in known.items() if not k.startswith("_") and k != "label"}
+            merged_facts.update(additions)
+            self.db.execute("UPDATE org SET facts = ? WHERE id = ?", (json.dumps(merged_facts, sort_keys=True), chosen))
+            self._facts_cache.pop(chosen, None)
+
+        label = known.get("label") or occ.name
+        alt_names = [occ.name] if occ.name != label else []
+
+        # record the decision: every merge by name, and merges by PIC across sources (CORDIS and a
+        # curated record); an organisation this import registered in an earlier run is met again as on
+        # that run: no decision
+        if rule is not None:
+            cross = source_of(known.get("_origin", "")) != source_of(self.origin)
+            if rule != "pic" or cross:
+                evidence = _evidence(occ, known, rule)
+                if differences:
+                    evidence += "; " + "; ".join(differences)
+                matches.append(
+                    OrganisationMatch(
+                        organisation=chosen,
+                        other=None,
+                        rule=rule,  # type: ignore[arg-type]
+                        merged=True,
+                        evidence=evidence,
+                        stated_name=occ.name,
+                        location=occ.location,
+                    )
+                )
+        # look-alikes that are not merged: same name and country, another (or no) city
+        if rule is None and occ.country and nk:
+            # only what another import, or this run before now, registered (as on a first run)
+            current, _own = self._lookup("name-country", f"{occ.country}|{nk}")
+            for other in current:
+                if other == chosen:
+                    continue
+                other_facts = self.facts(other)
+                if city_key(other_facts.get("city")) == ck and ck:
+                    continue  # same city but different PIC: kept apart by rule 1, said in the evidence below
+                reason = "city differs" if ck and city_key(other_facts.get("city")) else "city unknown on one side"
+                if occ.pic and other_facts.get("pic") and other_facts["pic"] != occ.pic:
+                    reason = "different organisationID (PIC)"
+                matches.append(
+                    OrganisationMatch(
+                        organisation=chosen,
+                        other=other,
+                        rule="name-country",
+                        merged=False,
+                        evidence=f"not merged: {reason}; " + _evidence(occ, other_facts, "name-country"),
+                        stated_name=occ.name,
+                        location=occ.location,
+                    )
+                )
+            if occ.pic:  # same name, country and city but another PIC: two legal entities
+                current, _own = self._lookup("name-country-city", f"{occ.country}|{ck}|{nk}") if ck else ([], [])
+                for other in current:
+                    other_facts = self.facts(other)
+                    if other != chosen and other_facts.get("pic") and other_facts["pic"] != occ.pic:
+                        matches.append(
+                            OrganisationMatch(
+                                organisation=chosen,
+                                other=other,
+                                rule="pic",
+                                merged=False,
+                                evidence="not merged: different organisationID (PIC); " + _evidence(occ, other_facts, "pic"),
+                                stated_name=occ.name,
+                                location=occ.location,
+                            )
+                        )
+        return Resolution(id=chosen, new=new, label=label, alt_names=alt_names, omit=omit, matches=matches)

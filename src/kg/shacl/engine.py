@@ -1,0 +1,275 @@
+"""Runs a :class:`~kg.shacl.compile.Plan` on a pyoxigraph store: each plan item is one query (plus,
+for the whole-graph ones, a small query that checks the few failing focus nodes against the
+shape's targets). Items are independent, so they can run in several processes, each with its own
+read-only handle on an on-disk store (pyoxigraph holds the GIL while it evaluates a query, so
+threads would not help).
+
+Raw results are plain tuples (picklable): ``(use, focus, value, path, extra)`` with terms encoded
+as ``('I', iri)``, ``('B', id)`` or ``('L', lexical, datatype, language)``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Iterable
+
+import pyoxigraph as ox
+
+from kg.shacl.compile import AntiJoin, FocusScan, FragQuery, PathScan, Plan, SparqlQuery
+from kg.shacl.terms import Unsupported
+
+__all__ = ["ValidationFailure", "run_plan", "encode", "subclass_map"]
+
+CHUNK = 2000  # focus nodes per VALUES block when checking candidates against targets
+
+
+class ValidationFailure(Exception):
+    """A SPARQL constraint reported ?failure (SHACL: the validation could not be completed)."""
+
+
+def encode(term) -> tuple | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return ("I", term.value)
+    if isinstance(term, ox.BlankNode):
+        return ("B", term.value)
+    if isinstance(term, ox.Literal):
+        return ("L", term.value, term.datatype.value, term.language)
+    raise TypeError(f"unexpected term {term!r}")
+
+
+def _query(store: ox.Store, text: str, union: bool):
+    try:
+        return store.query(text, use_default_graph_as_union=union) if union else store.query(text)
+    except SyntaxError as exc:  # a compiler bug: show the query
+        raise SyntaxError(f"{exc}\nin compiled query:\n{text}") from exc
+
+
+def _true(term) -> bool:
+    return term is not None and term.value == "true"
+
+
+def _verify(store, union, test: str, candidates: set) -> set:
+    """The candidates that are focus nodes of the set whose membership test is ``test``."""
+    out = set()
+    named = [c for c in candidates if not isinstance(c, ox.BlankNode)]
+    for i in range(0, len(named), CHUNK):
+        chunk = " ".join(str(c) for c in named[i:i + CHUNK])
+        q = f"SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {chunk} }} FILTER({test}) }}"
+        out.update(r["this"] for r in _query(store, q, union))
+    if len(named) < len(candidates):  # blank nodes cannot be named in a query: enumerate them
+        q = (f"SELECT DISTINCT ?this WHERE {{ {{ ?this ?_p ?_o }} UNION {{ ?_s ?_p ?this }} "
+             f"FILTER(isBlank(?this) && {test}) }}")
+        blanks = {r["this"] for r in _query(store, q, union)}
+        out.update(c for c in candidates if c in blanks)
+    return out
+
+
+def _flag_rows(item, rows) -> list:
+    """Rows with flags ?f<k> -> raw results for the uses behind each true flag."""
+    out = []
+    for r in rows:
+        this, value = encode(r["this"]), encode(r["value"])
+        for k, flag in enumerate(item.flags):
+            if _true(r[f"f{k}"]):
+                if isinstance(item, PathScan):
+                    i, fs = flag
+                    uses = item.uses[i]
+                else:
+                    fs, uses = flag, item.uses
+                for u in uses:
+                    if item.use_focus[u] == fs:
+                        out.append((u, this, value, None, {}))
+    return out
+
+
+def _run_path_scan(store, union, item: PathScan) -> list:
+    if item.distinct:
+        bad = [r["value"] for r in _query(store, item.query(), union)]
+        if any(isinstance(v, ox.BlankNode) for v in bad):  # cannot be named in VALUES: scan every value
+            plain = PathScan(item.path, item.conds, item.uses, False, item.flags, item.tests)
+            plain.use_focus = item.use_focus
+            return _run_path_scan(store, union, plain)
+        rows = []
+        for i in range(0, len(bad), CHUNK):
+            rows.extend(_query(store, item.pairs_query([str(v) for v in bad[i:i + CHUNK]]), union))
+        return _flag_rows(item, rows)
+    return _flag_rows(item, _query(store, item.query(), union))
+
+
+def _run_anti_join(store, union, item: AntiJoin) -> list:
+    return _flag_rows(item, _query(store, item.query(), union))
+
+
+def _run_focus_scan(store, union, item: FocusScan) -> list:
+    out = []
+    n = len(item.conds)
+    for r in _query(store, item.query(), union):
+        this = encode(r["this"])
+        for i in range(n):
+            if not _true(r[f"c{i}"]):
+                for u in item.uses[i]:
+                    out.append((u, this, None, None, {}))  # value filled in from the Use
+    return out
+
+
+def _by_focus_set(store, union, uses: list[int], candidates: set, tests: dict, use_focus: dict) -> dict:
+    """use -> the candidates that are focus nodes of the use's focus set."""
+    confirmed: dict[str, set] = {}
+    out = {}
+    for u in uses:
+        key = use_focus[u]
+        if key not in confirmed:
+            confirmed[key] = _verify(store, union, tests[key], candidates) if candidates else set()
+        out[u] = confirmed[key]
+    return out
+
+
+def _run_frag(store, union, item: FragQuery, tests: dict, use_focus: dict) -> list:
+    rows = []
+    for r in _query(store, item.text, union):
+        rows.append((r["this"], {role: r[var] for role, var in item.columns.items()}))
+    if item.free:
+        ok = _by_focus_set(store, union, item.uses, {t for t, _ in rows}, tests, use_focus)
+    out = []
+    for this, cols in rows:
+        extra = {k: encode(v) for k, v in cols.items() if k not in ("value", "path") and v is not None}
+        for u in item.uses:
+            if item.free and this not in ok[u]:
+                continue
+            out.append((u, encode(this), encode(cols.get("value")), encode(cols.get("path")), extra))
+    return out
+
+
+def _sparql_rows(store, union, text: str):
+    solutions = _query(store, text, union)
+    names = [v.value for v in solutions.variables]
+    for r in solutions:
+        yield {n: r[n] for n in names if r[n] is not None}
+
+
+def _run_sparql(store, union, item: SparqlQuery, tests: dict, use_focus: dict) -> list:
+    sc = item.constraint
+    found = []  # (use, this, bindings)
+    if sc.free:
+        rows = list(_sparql_rows(store, union, sc.query))
+        _failure(rows)
+        ok = _by_focus_set(store, union, item.uses, {r["this"] for r in rows if "this" in r}, tests, use_focus)
+        found = [(u, r["this"], r) for r in rows for u in item.uses if r.get("this") in ok[u]]
+    else:
+        focus = [r["this"] for r in _query(store, f"SELECT DISTINCT ?this WHERE {{ {item.focus_pattern} }}", union)]
+        for f in focus:
+            if isinstance(f, ox.BlankNode):
+                raise Unsupported("a SPARQL constraint that needs $this pre-bound to a blank node")
+            rows = list(_sparql_rows(store, union, sc.for_focus(str(f))))
+            _failure(rows)
+            found.extend((u, f, r) for r in rows for u in item.uses)
+    out = []
+    for u, this, r in found:
+        path = r.get("path")
+        path = path if isinstance(path, ox.NamedNode) else None
+        extra = {k: encode(v) for k, v in r.items() if k not in ("this", "value", "path")}
+        out.append((u, encode(this), encode(r.get("value")), encode(path), extra))
+    return out
+
+
+def _failure(rows) -> None:
+    for r in rows:
+        if _true(r.get("failure")):
+            raise ValidationFailure("a SPARQL constraint reported ?failure")
+
+
+def run_item(store, union: bool, item, tests: dict, use_focus: dict) -> list:
+    if isinstance(item, (PathScan, AntiJoin)):
+        item.use_focus = use_focus
+        return _run_path_scan(store, union, item) if isinstance(item, PathScan) else _run_anti_join(store, union, item)
+    if isinstance(item, FocusScan):
+        return _run_focus_scan(store, union, item)
+    if isinstance(item, FragQuery):
+        return _run_frag(store, union, item, tests, use_focus)
+    if isinstance(item, SparqlQuery):
+        return _run_sparql(store, union, item, tests, use_focus)
+    raise TypeError(item)
+
+
+# ---------------------------------------------------------------------- worker processes
+_WORKER: dict = {}
+
+
+def _init_worker(path: str, union: bool, tests: dict, use_focus: dict) -> None:
+    _WORKER["store"] = ox.Store.read_only(path)
+    _WORKER["union"] = union
+    _WORKER["tests"] = tests
+    _WORKER["use_focus"] = use_focus
+
+
+def _work(args):
+    index, item = args
+    t = time.perf_counter()
+    out = run_item(_WORKER["store"], _WORKER["union"], item, _WORKER["tests"], _WORKER["use_focus"])
+    return index, out, time.perf_counter() - t
+
+
+def run_plan(
+    plan: Plan,
+    store: ox.Store,
+    *,
+    union: bool = False,
+    store_path: str | None = None,
+    workers: int = 1,
+    timings: list | None = None,
+) -> list:
+    """All raw results of the plan. With ``workers`` > 1 and the path of an on-disk store, the
+    items run in that many processes, each opening the store read-only."""
+    use_focus = {i: u.focus_set for i, u in enumerate(plan.uses)}
+    items = list(enumerate(plan.items))
+    out: list = []
+    if workers > 1 and store_path is not None and len(items) > 1:
+        with ProcessPoolExecutor(
+            max_workers=workers, initializer=_init_worker, initargs=(store_path, union, plan.focus_tests, use_focus)
+        ) as pool:
+            for index, results, seconds in pool.map(_work, items, chunksize=1):
+                out.extend(results)
+                if timings is not None:
+                    timings.append((index, seconds))
+        return out
+    for index, item in items:
+        t = time.perf_counter()
+        out.extend(run_item(store, union, item, plan.focus_tests, use_focus))
+        if timings is not None:
+            timings.append((index, time.perf_counter() - t))
+    return out
+
+
+def subclass_map(store: ox.Store, union: bool = False):
+    """A function class -> the class and all its subclasses (rdfs:subClassOf* in the data)."""
+    children: dict[str, set[str]] = {}
+    q = "SELECT ?sub ?sup WHERE { ?sub <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?sup }"
+    for r in _query(store, q, union):
+        if isinstance(r["sub"], ox.NamedNode) and isinstance(r["sup"], ox.NamedNode):
+            children.setdefault(r["sup"].value, set()).add(r["sub"].value)
+
+    from rdflib import URIRef
+
+    def subclasses(cls) -> list:
+        seen = {str(cls)}
+        todo = [str(cls)]
+        while todo:
+            c = todo.pop()
+            for s in children.get(c, ()):
+                if s not in seen:
+                    seen.add(s)
+                    todo.append(s)
+        return [URIRef(s) for s in sorted(seen)]
+
+    return subclasses
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+_ = Iterable

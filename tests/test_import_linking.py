@@ -1,0 +1,150 @@
+"""One organisation across sources: a CORDIS participant that also appears in an Erasmus+ partner list
+is ONE node, whichever is imported first; look-alikes are kept apart and listed for review.
+
+The reference fixtures share exactly one organisation: UNIVERSITAET POTSDAM (CORDIS PIC 999854855, in
+Potsdam) is the coordinator of the Erasmus Mundus row — at its Golm campus, so by the rules (name +
+country + *city*) it is only a look-alike, not merged. For a merge, this module builds a small
+realistic platform export of its own: the real KA2 row's columns, with a SYNTHETIC project
+(identifier ``2021-1-DE01-KA220-HED-000000000``, title "Synthetic test project") whose partner is the
+University of Potsdam written as the platform writes it ("Universität Potsdam", Am Neuen Palais 10,
+14469, Potsdam — CORDIS's address for it). No real project gains a partner.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from kg.config import Settings
+from kg.importing import run_import
+from conftest import run_kg
+from test_import_helpers import BASE, HEAD, ID, erasmus_rows, fresh_var, select, values, write_erasmus_xlsx
+
+POTSDAM = ID + "organisation/pic-999854855"
+SYNTHETIC = "2021-1-DE01-KA220-HED-000000000"
+
+
+def synthetic_export(path: Path, *, partner_country: str = "DE", partner_name: str = "Universität Potsdam") -> Path:
+    [(_, row)] = erasmus_rows("ErasmusPlus_KA2_CooperationForInnovationAndTheExchangeOfGoodPractices_Projects_Overview")
+    row = {k: "" for k in row} | {
+        "Programme": "Erasmus+",
+        "Key Action": "Partnerships for cooperation and exchanges of practices",
+        "Action Type": "Cooperation partnerships in higher education",
+        "Call year": "2021",
+        "Project Identifier": SYNTHETIC,
+        "Project Title": "Synthetic test project (not a real project)",
+        "Project Status": "ongoing",
+        "Participating countries": f"LI,{partner_country}",
+        "Coordinating organisation name": "Liechtenstein-Institut",
+        "Coordinating organisation type": "Research Institute/Centre",
+        "Coordinator's address": "St. Luziweg 2, 9487, Bendern",
+        "Coordinator's country": "LI",
+        "Partner 1 name": partner_name,
+        "Partner 1 organisation type": "Higher education institution (tertiary level)",
+        "Partner 1 address": "Am Neuen Palais 10, 14469, Potsdam",
+        "Partner 1 region": "Brandenburg",
+        "Partner 1 country": partner_country,
+        "Partner 1 website": "www.uni-potsdam.de",
+    }
+    return write_erasmus_xlsx(path, row)
+
+
+def cordis(var: Path) -> None:
+    run_import(Settings(var_dir=var), "cordis", [HEAD / "project_df_100.csv", HEAD / "organization_df_100.csv"], name="he")
+
+
+def erasmus(var: Path, tmp: Path, **kw: str) -> None:
+    paths = [write_erasmus_xlsx(tmp / f"{stem}.xlsx", row) for stem, row in erasmus_rows()]
+    paths.append(synthetic_export(tmp / "synthetic.xlsx", **kw))
+    run_import(Settings(var_dir=var), "erasmus", paths, name="platform")
+
+
+def organisations_of(var: Path, project: str) -> set[str]:
+    return values(var, f"SELECT ?o WHERE {{ <{ID}project/{project}> kg:hasParticipation/kg:organisation ?o }}", "o")
+
+
+@pytest.fixture(scope="module")
+def cordis_then_erasmus(seed_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    tmp = tmp_path_factory.mktemp("c-e")
+    var = fresh_var(seed_build, tmp)
+    cordis(var)
+    erasmus(var, tmp)
+    return var
+
+
+def test_a_cordis_participant_in_an_erasmus_partner_list_is_one_node(cordis_then_erasmus: Path):
+    var = cordis_then_erasmus
+    assert POTSDAM in organisations_of(var, "101163161")  # IRASTRO (CORDIS)
+    assert POTSDAM in organisations_of(var, SYNTHETIC)  # the platform export
+    [row] = select(var, f"SELECT ?legal ?alt WHERE {{ <{POTSDAM}> kg:legalName ?legal ; skos:altLabel ?alt }}")
+    assert row == {"legal": "UNIVERSITAET POTSDAM", "alt": "Universität Potsdam"}  # one legal name, the other spelling kept
+    assert len(values(var, f"SELECT ?c WHERE {{ <{POTSDAM}> kg:city ?c }}", "c")) == 1
+
+
+def test_the_merge_is_recorded_with_rule_and_evidence(cordis_then_erasmus: Path):
+    rows = select(cordis_then_erasmus, f"""SELECT ?decision ?rule ?evidence ?where ?doc WHERE {{
+        GRAPH <{BASE}graph/import/erasmus/platform> {{ ?m a kg:OrganisationMatch ; kg:matchedOrganisation <{POTSDAM}> ;
+          kg:occurrenceOrganisation <{POTSDAM}> ; kg:matchDecision ?decision ; kg:matchRule ?rule ; kg:matchEvidence ?evidence ;
+          kg:sourceLocation ?where ; prov:wasDerivedFrom ?doc }} }}""")
+    assert len(rows) == 1
+    m = rows[0]
+    assert (m["decision"], m["rule"], m["where"]) == ("merged", "name-country-city", "synthetic.xlsx:2")
+    assert "name 'Universität Potsdam' ~ 'UNIVERSITAET POTSDAM' (key 'universitat potsdam')" in m["evidence"]
+    assert "country DEU = DEU" in m["evidence"] and "city 'Potsdam' = 'Potsdam'" in m["evidence"]
+    assert m["doc"] == ID + "source/erasmus-platform-synthetic"
+
+
+def test_the_golm_campus_is_a_look_alike_not_merged(cordis_then_erasmus: Path):
+    var = cordis_then_erasmus
+    [golm] = organisations_of(var, "EACEA-159061") & values(var, 'SELECT ?o WHERE { ?o kg:shortName "UP" }', "o")
+    assert golm != POTSDAM and golm == ID + "organisation/de-universitaet-potsdam-golm"
+    rows = select(var, f"""SELECT ?rule ?evidence WHERE {{ ?m kg:matchDecision "not-merged" ; kg:occurrenceOrganisation <{golm}> ;
+        kg:matchedOrganisation <{POTSDAM}> ; kg:matchRule ?rule ; kg:matchEvidence ?evidence }}""")
+    assert rows and rows[0]["rule"] == "name-country" and "city 'GOLM' ≠ 'Potsdam'" in rows[0]["evidence"]
+
+
+def test_kg_orgs_lists_the_decisions_for_review(cordis_then_erasmus: Path):
+    proc = run_kg("orgs", "--matches", "--format", "csv", "--var-dir", str(cordis_then_erasmus), check=True)
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    merged = [r for r in rows if r["organisation"] == POTSDAM and r["decision"] == "merged"]
+    assert len(merged) == 1 and merged[0]["stated_name"] == "Universität Potsdam" and merged[0]["location"] == "synthetic.xlsx:2"
+    assert any(r["decision"] == "not-merged" and r["matched_organisation"] == POTSDAM for r in rows)
+    table = run_kg("orgs", "--matches", "--var-dir", str(cordis_then_erasmus), check=True)
+    assert "name-country-city" in table.stdout and "Universität Potsdam" in table.stdout
+
+
+def test_one_node_whichever_source_comes_first(seed_build: Path, tmp_path: Path):
+    var = fresh_var(seed_build, tmp_path)
+    erasmus(var, tmp_path)
+    cordis(var)
+    [org] = organisations_of(var, SYNTHETIC) - organisations_of(var, SYNTHETIC).intersection(
+        values(var, "SELECT ?o WHERE { ?o kg:legalName \"Liechtenstein-Institut\" }", "o"))
+    assert org in organisations_of(var, "101163161")  # CORDIS's occurrence merged into the node the platform minted
+    assert org == ID + "organisation/de-universitat-potsdam-potsdam"
+    assert values(var, f"SELECT ?pic WHERE {{ <{org}> kg:pic ?pic }}", "pic") == {"999854855"}
+    rule = values(var, f"SELECT ?r WHERE {{ GRAPH <{BASE}graph/import/cordis/he> {{ ?m kg:matchedOrganisation <{org}> ; kg:matchDecision \"merged\" ; kg:matchRule ?r }} }}", "r")
+    assert rule == {"name-country-city"}
+
+
+def test_never_merged_on_the_name_alone_across_countries(seed_build: Path, tmp_path: Path):
+    var = fresh_var(seed_build, tmp_path)
+    cordis(var)
+    erasmus(var, tmp_path, partner_country="AT", partner_name="UNIVERSITAET POTSDAM")
+    partner = organisations_of(var, SYNTHETIC) - values(var, "SELECT ?o WHERE { ?o kg:legalName \"Liechtenstein-Institut\" }", "o")
+    assert partner and POTSDAM not in partner
+    assert not values(var, f"SELECT ?m WHERE {{ ?m kg:matchedOrganisation <{POTSDAM}> ; kg:occurrenceOrganisation <{partner.pop()}> }}", "m")
+
+
+def test_curated_organisation_without_a_country_is_not_merged_by_name(seed_build: Path, tmp_path: Path):
+    """The seed's CESIE ETS states no country, so a 'CESIE' in Palermo, Italy is not merged into it."""
+    var = fresh_var(seed_build, tmp_path)
+    [(_, row)] = erasmus_rows("ErasmusPlus_KA1_2015_LearningMobilityOfIndividuals_Projects_Overview")
+    row = dict(row) | {"Project Identifier": "2015-1-IT01-KA101-000000", "Project Title": "Synthetic test project (not a real project)",
+                       "Participating countries": "IT", "Coordinating organisation name": "CESIE",
+                       "Coordinator's address": "Via Roma 94, 90133, Palermo", "Coordinator's country": "IT", "Coordinator's region": "Sicilia"}
+    run_import(Settings(var_dir=var), "erasmus", [write_erasmus_xlsx(tmp_path / "cesie.xlsx", row)], name="cesie")
+    assert organisations_of(var, "2015-1-IT01-KA101-000000") != {ID + "organisation/cesie"}
+    assert values(var, "SELECT ?n WHERE { <https://w3id.org/euprojects/id/organisation/cesie> kg:legalName ?n }", "n") == {"CESIE ETS"}
