@@ -50,6 +50,18 @@ SOURCE = URIRef(BASE + "id/source/003_b6e3edf6708f26aa")
 KA2 = URIRef(BASE + "id/programme/erasmus-plus-ka2")
 KA202 = URIRef(BASE + "id/programme/erasmus-plus-ka202")
 EACEA = URIRef(BASE + "id/funder/eacea")
+# the project as a CORDIS import states it, and the organisation-linking decisions
+CORDIS = URIRef(BASE + "id/project/101004564")
+TOTAL_COST = URIRef(f"{CORDIS}/total-cost")
+UP = URIRef(BASE + "id/organisation/pic-999999999")
+GOLM = URIRef(BASE + "id/organisation/de-universitaet-potsdam-golm")
+PART_UP = URIRef(f"{CORDIS}/participation/pic-999999999")
+EC_CONTRIBUTION = URIRef(f"{PART_UP}/ec-contribution")
+OUTPUT_11 = URIRef(f"{CORDIS}/output/11")
+MATCH_MERGED = URIRef(f"{UP}/match/9282905fcfdd3d64")
+MATCH_APART = URIRef(f"{GOLM}/match/10fbafc70f52fc18")
+SOLAR = URIRef(BASE + "id/euroscivoc/543")
+FOAF = Namespace("http://xmlns.com/foaf/0.1/")
 
 # the messages curators read (must match the shapes word for word)
 MSG_TITLE = "A project needs a title (dct:title) with a language tag."
@@ -81,10 +93,88 @@ MSG_ROLE = (
 )
 MSG_ORGANISATION = "A participation needs exactly one organisation (kg:organisation), a kg:Organisation."
 MSG_GRANT_NUMBER = (
-    "A grant has at most one grant number (kg:grantNumber), written as the programme writes it: "
-    "e.g. 2020-1-DE02-KA202-007701 (Erasmus+), 101004564 (CORDIS) or 586063-CITIZ-1-2017-1-FR-CITIZ-NT "
-    '(EACEA), without prefix such as "n°".'
+    "A grant has at most one grant number (kg:grantNumber), written as the programme writes it — letters, "
+    "digits, '.', '_' and '-', with at least one digit, no spaces, slashes or prefix such as \"n°\" — e.g. "
+    "2020-1-DE02-KA202-007701 (Erasmus+), 101004564 (CORDIS), 586063-CITIZ-1-2017-1-FR-CITIZ-NT or "
+    "EACEA-509925 (EACEA)."
 )
+MSG_GRANT_ERASMUS = (
+    "The grant number starts like an Erasmus+ national-agency number but is not one in full: check it against "
+    "the source, e.g. 2020-1-DE02-KA202-007701 or 2021-1-IT02-KA220-ADU-000033522 (capital letters)."
+)
+MSG_GRANT_NUMERIC = (
+    "A grant number of digits only is a CORDIS / eGrants project number of 5 to 9 digits, e.g. 101004564 or "
+    "848579: check it against the source."
+)
+MSG_PROJECT_IDENTIFIER = (
+    "A project needs exactly one identifier (dct:identifier), the key at the end of its URI: its grant or project "
+    "number as the programme writes it (e.g. 2020-1-DE02-KA202-007701, 101116741, EACEA-509925) or its record id "
+    "(e.g. ic4lop), made of letters, digits, '.', '_' and '-' and starting with a letter or digit."
+)
+MSG_AMOUNT_URI = (
+    "An amount's URI must be {project}/grant/amount (grant), {project}/total-cost (project's total cost) or "
+    "{participation}/ec-contribution, {participation}/net-ec-contribution or {participation}/total-cost "
+    "(a participant's amounts)."
+)
+MSG_PIC = (
+    "An organisation has at most one Participant Identification Code (kg:pic): nine digits as a plain string, "
+    'e.g. "999854855".'
+)
+MSG_NUTS = (
+    "An organisation has at most one NUTS code (kg:nutsCode): two capital letters for the country, then up to "
+    "three capital letters or digits, e.g. NL221."
+)
+MSG_LATITUDE = (
+    "An organisation has at most one latitude (kg:latitude), an xsd:decimal in degrees from -90 to 90, e.g. 52.3908."
+)
+MSG_LONGITUDE = (
+    "An organisation has at most one longitude (kg:longitude), an xsd:decimal in degrees from -180 to 180, "
+    "e.g. 13.0645."
+)
+MSG_COORDINATES = (
+    "An organisation's position needs both its latitude (kg:latitude) and its longitude (kg:longitude), or neither."
+)
+MSG_DOI = (
+    "A project has at most one DOI (kg:doi), written as the DOI name without resolver, e.g. 10.3030/101116741 "
+    "(not https://doi.org/10.3030/101116741 or doi:10.3030/101116741)."
+)
+MSG_CALL_YEAR = (
+    'A project has at most one call year (kg:callYear), a year of four digits typed xsd:gYear, e.g. "2014"^^xsd:gYear.'
+)
+MSG_VAT_FORM = (
+    "A VAT number (kg:vatNumber) is usually written as its two-letter country prefix and 2 to 13 capital letters "
+    "or digits, without spaces or punctuation, e.g. DE129517720: check it against the source."
+)
+MSG_MATCH_RULE = (
+    'An organisation match needs exactly one rule (kg:matchRule): "pic", "name-country-city" or "name-country".'
+)
+MSG_MATCH_DECISION = (
+    'A merged match (kg:matchDecision "merged", by rule "pic" or "name-country-city") has the same organisation as '
+    'kg:matchedOrganisation and kg:occurrenceOrganisation; a "not-merged" match has two different ones. Name and '
+    "country alone never merge."
+)
+MSG_MATCHED_ORGANISATION = (
+    "An organisation match needs exactly one matched organisation (kg:matchedOrganisation), the URI "
+    "{base}id/organisation/{id} of the organisation it was merged into or kept apart from."
+)
+MSG_SUBJECT_SCHEME = (
+    "A subject concept must be in one scheme (skos:inScheme): {base}id/scheme/euroscivoc or "
+    "{base}id/scheme/cordis-subjects."
+)
+MSG_SUBJECT = (
+    "dct:subject must link to a subject concept (skos:Concept): a EuroSciVoc field of science "
+    "({base}id/euroscivoc/{code}) or a CORDIS subject code ({base}id/cordis-subject/{code})."
+)
+MSG_PARTICIPATION_ORDER = (
+    "A participation has at most one position (kg:order) in the source's list of participants, an xsd:integer of "
+    "1 or more."
+)
+MSG_EC_CONTRIBUTION = (
+    "A participation has at most one EU contribution (kg:ecContribution), a kg:MonetaryAmount at "
+    "{participation}/ec-contribution."
+)
+MSG_WEB_LINK = "A web link about the project (kg:webLink) must be an http(s) IRI, not a string."
+MSG_ALT_LABEL = "Another name of an organisation (skos:altLabel) is a plain string, as the source writes it."
 MSG_KEY_IS_GRANT = (
     "A project whose grant number is stated (kg:hasGrant/kg:grantNumber) must use that number as its "
     "identifier (dct:identifier) and URI key."
@@ -464,7 +554,8 @@ def test_participation_not_listed_by_its_project(base_graph: Graph, shapes: Grap
 # --------------------------------------------------------------------------- grants and amounts
 @pytest.mark.parametrize(
     "number",
-    ["n° 2020-1-DE02-KA202-007701", "2020-1-de02-ka202-007701", "2020/1/DE02/KA202/007701", "N/A", "1234"],
+    ["n° 2020-1-DE02-KA202-007701", "2020/1/DE02/KA202/007701", "N/A", "not a grant number", "REC-RACI",
+     " 2020-1-DE02-KA202-007701", "-2020-1-DE02-KA202-007701"],
 )
 def test_malformed_grant_number(base_graph: Graph, shapes: Graph, data: Graph, number: str) -> None:
     data.set((GRANT, KG.grantNumber, Literal(number)))
@@ -476,31 +567,129 @@ def test_malformed_grant_number(base_graph: Graph, shapes: Graph, data: Graph, n
     )
 
 
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("2020-1-de02-ka202-007701", MSG_GRANT_ERASMUS),  # lower case
+        ("2020-1-DE02-KA202", MSG_GRANT_ERASMUS),  # the serial number is missing
+        ("2020-1-DE02-KA202-07701", MSG_GRANT_ERASMUS),
+        ("1234", MSG_GRANT_NUMERIC),
+        ("1010045640", MSG_GRANT_NUMERIC),
+    ],
+)
+def test_doubtful_grant_number_is_a_warning(
+    base_graph: Graph, shapes: Graph, data: Graph, number: str, message: str
+) -> None:
+    """Forms that are URI-safe but unlike the programme's: a warning on the grant, not a violation."""
+    data.set((GRANT, KG.grantNumber, Literal(number)))
+    outcome = validate(base_graph, shapes, data, allow_warnings=True)
+    assert outcome.violations() == {(ECCIPA, DCT.identifier, MSG_KEY_IS_GRANT)}, outcome.text
+    assert outcome.warnings() == {(GRANT, KG.grantNumber, message)}, outcome.text
+
+
 def test_project_key_must_be_the_grant_number(base_graph: Graph, shapes: Graph, data: Graph) -> None:
     data.set((GRANT, KG.grantNumber, Literal("2020-1-DE02-KA202-007702")))
     assert_only_violations(validate(base_graph, shapes, data), (ECCIPA, DCT.identifier, MSG_KEY_IS_GRANT))
 
 
+# Grant and project numbers from the real exports (../shared/data): CORDIS ids, legacy CORDIS references,
+# Erasmus+ Project Results Platform identifiers of Erasmus+ and its predecessor programmes.
+REAL_KEYS = [
+    "2020-1-DE02-KA202-007701",
+    "2021-1-IT02-KA220-ADU-000033522",
+    "2014-1-DE03-KA101-000001",
+    "101116741",
+    "848579",
+    "101000001",
+    "511767-LLP-1-2010-1-IT-KA4-KA4MP",
+    "586063-CITIZ-1-2017-1-FR-CITIZ-NT",
+    "552144-CREA-1-2014-1-AT-CULT-COOP1",
+    "EACEA-509925",
+    "EACEA-168191",
+    "EAC-2013-0493",
+    "HR-2-01-2009-R2",
+    "FI-CULT-2008-MOTN-01",
+    "EN3M0034",
+    "ENV4950055",
+]
+
+
 @pytest.mark.parametrize(
     ("number", "ok"),
     [
-        ("2020-1-DE02-KA202-007701", True),
-        ("2021-1-IT02-KA220-ADU-000033522", True),
-        ("101004564", True),
-        ("848579", True),
-        ("511767-LLP-1-2010-1-IT-KA4-KA4MP", True),
-        ("586063-CITIZ-1-2017-1-FR-CITIZ-NT", True),
+        *[(key, True) for key in REAL_KEYS],
         ("n° 2020-1-DE02-KA202-007701", False),
         ("2020-1-DE02-KA202-007701 ", False),
-        ("2020-1-DE02-KA202", False),
-        ("12", False),
+        ("2020/1/DE02/KA202/007701", False),
+        ("not a grant number", False),
         ("REC-RACI", False),
+        ("N/A", False),
+        ("", False),
     ],
 )
 def test_grant_number_pattern(shapes: Graph, number: str, ok: bool) -> None:
     assert bool(re.search(pattern_of(shapes, "Grant-grantNumber"), number)) is ok
     if ok:  # a project key may be that grant number
         assert re.search(pattern_of(shapes, "Project-identifier"), number)
+
+
+@pytest.mark.parametrize(
+    ("key", "ok"),
+    [
+        *[(key, True) for key in REAL_KEYS],
+        ("ic4lop", True),
+        ("uniseco_2018.v2", True),
+        ("not%20a%20grant%20number", False),  # a number with spaces, as src/kg/uris.py percent-encodes it
+        ("not a grant number", False),
+        ("-ic4lop", False),
+        ("2020/1", False),
+        ("", False),
+    ],
+)
+def test_project_identifier_pattern(shapes: Graph, key: str, ok: bool) -> None:
+    """Any URI-safe key is a project key, and the pattern is the one src/kg/uris.py keeps keys to."""
+    from kg.uris import _SAFE_KEY
+
+    assert bool(re.search(pattern_of(shapes, "Project-identifier"), key)) is ok
+    assert pattern_of(shapes, "Project-identifier") == _SAFE_KEY.pattern
+
+
+def rekey(data: Graph, project: URIRef, key: str) -> URIRef:
+    """Give ``project`` (and its grant) the key ``key``: every URI under the project moves along."""
+    new = URIRef(f"{BASE}id/project/{key}")
+
+    def move(term):  # type: ignore[no-untyped-def]
+        if isinstance(term, URIRef) and (term == project or str(term).startswith(f"{project}/")):
+            return URIRef(str(new) + str(term)[len(str(project)):])
+        return term
+
+    for s, p, o in list(data):
+        moved = (move(s), p, move(o))
+        if moved != (s, p, o):
+            data.remove((s, p, o))
+            data.add(moved)
+    data.set((new, DCT.identifier, Literal(key)))
+    data.set((URIRef(f"{new}/grant"), KG.grantNumber, Literal(key)))
+    return new
+
+
+@pytest.mark.parametrize("key", REAL_KEYS)
+def test_real_grant_numbers_are_valid_project_keys(base_graph: Graph, shapes: Graph, data: Graph, key: str) -> None:
+    """A project keyed by any grant number of the real exports conforms, without warnings."""
+    rekey(data, ECCIPA, key)
+    outcome = validate(base_graph, shapes, data)
+    assert outcome.conforms and outcome.results == [], outcome.text
+
+
+def test_percent_encoded_key_is_rejected(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    """A grant number with spaces makes a percent-encoded key (src/kg/uris.py): both are reported."""
+    new = rekey(data, ECCIPA, "not%20a%20grant%20number")
+    data.set((URIRef(f"{new}/grant"), KG.grantNumber, Literal("not a grant number")))
+    assert_only_violations(
+        validate(base_graph, shapes, data),
+        (URIRef(f"{new}/grant"), KG.grantNumber, MSG_GRANT_NUMBER),
+        (new, DCT.identifier, MSG_PROJECT_IDENTIFIER),
+    )
 
 
 @pytest.mark.parametrize("currency", ["eur", "EURO", "€", "EU", " EUR"])
@@ -518,6 +707,30 @@ def test_amount_not_a_decimal(base_graph: Graph, shapes: Graph, data: Graph) -> 
     data.set((AMOUNT, SCHEMA.value, Literal("249870", datatype=XSD.integer)))
     message = "An amount needs exactly one value (schema:value), an xsd:decimal of 0 or more, e.g. 250000.00."
     assert_only_violations(validate(base_graph, shapes, data), (AMOUNT, SCHEMA.value, message))
+
+
+def test_amount_uri_layout(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    """Amounts live at {project}/grant/amount, {project}/total-cost, {participation}/ec-contribution …"""
+    wrong = URIRef(f"{CORDIS}/cost")
+    for p, o in list(data.predicate_objects(TOTAL_COST)):
+        data.remove((TOTAL_COST, p, o))
+        data.add((wrong, p, o))
+    data.set((CORDIS, KG.totalCost, wrong))
+    assert_only_violations(validate(base_graph, shapes, data), (wrong, None, MSG_AMOUNT_URI))
+
+
+@pytest.mark.parametrize(
+    "uri",
+    ["grant/amount", "total-cost", "participation/pic-999999999/ec-contribution",
+     "participation/pic-999999999/net-ec-contribution", "participation/pic-999999999/total-cost"],
+)
+def test_amount_uris_of_the_model(shapes: Graph, uri: str) -> None:
+    assert re.search(str(shapes.value(KGSH.MonetaryAmountShape, SH.pattern)), f"{CORDIS}/{uri}")
+
+
+def test_participant_with_two_eu_contributions(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.add((PART_UP, KG.ecContribution, TOTAL_COST))
+    assert_only_violations(validate(base_graph, shapes, data), (PART_UP, KG.ecContribution, MSG_EC_CONTRIBUTION))
 
 
 # --------------------------------------------------------------------------- expected results, activities
@@ -598,6 +811,144 @@ def test_contact_email_as_string(base_graph: Graph, shapes: Graph, data: Graph) 
     data.set((CONTACT, VCARD.hasEmail, Literal("info@example.org")))
     message = "An e-mail address (vcard:hasEmail) must be a mailto: IRI, e.g. <mailto:info@example.org>."
     assert_only_violations(validate(base_graph, shapes, data), (CONTACT, VCARD.hasEmail, message))
+
+
+# --------------------------------------------------------------------------- facts of programme databases
+@pytest.mark.parametrize("pic", ["99999999", "9999999999", "PIC 999999999", "999 999 999"])
+def test_bad_pic(base_graph: Graph, shapes: Graph, data: Graph, pic: str) -> None:
+    data.set((UP, KG.pic, Literal(pic)))
+    assert_only_violations(validate(base_graph, shapes, data), (UP, KG.pic, MSG_PIC))
+
+
+def test_pic_as_integer(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((UP, KG.pic, Literal(999999999)))
+    assert_only_violations(validate(base_graph, shapes, data), (UP, KG.pic, MSG_PIC))
+
+
+@pytest.mark.parametrize(("nuts", "ok"), [("NL221", True), ("DE4", True), ("US", True), ("EL30", True), ("UKI31", True),
+                                          ("nl221", False), ("NL2211", False), ("N", False), ("NL 221", False)])
+def test_nuts_code(base_graph: Graph, shapes: Graph, data: Graph, nuts: str, ok: bool) -> None:
+    data.set((UP, KG.nutsCode, Literal(nuts)))
+    outcome = validate(base_graph, shapes, data)
+    if ok:
+        assert outcome.conforms, outcome.text
+    else:
+        assert_only_violations(outcome, (UP, KG.nutsCode, MSG_NUTS))
+
+
+@pytest.mark.parametrize(
+    ("prop", "value", "message"),
+    [
+        (KG.latitude, Literal("90.5", datatype=XSD.decimal), MSG_LATITUDE),
+        (KG.latitude, Literal("-91", datatype=XSD.decimal), MSG_LATITUDE),
+        (KG.latitude, Literal("52.4009309"), MSG_LATITUDE),  # a string
+        (KG.longitude, Literal("180.01", datatype=XSD.decimal), MSG_LONGITUDE),
+        (KG.longitude, Literal("13.01", datatype=XSD.double), MSG_LONGITUDE),
+    ],
+    ids=["lat>90", "lat<-90", "lat-string", "long>180", "long-double"],
+)
+def test_bad_coordinates(base_graph: Graph, shapes: Graph, data: Graph, prop: URIRef, value: Literal, message: str) -> None:
+    data.set((UP, prop, value))
+    assert_only_violations(validate(base_graph, shapes, data), (UP, prop, message))
+
+
+def test_coordinates_at_the_limits(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((UP, KG.latitude, Literal("-90", datatype=XSD.decimal)))
+    data.set((UP, KG.longitude, Literal("180.0", datatype=XSD.decimal)))
+    assert validate(base_graph, shapes, data).conforms
+
+
+def test_latitude_without_longitude(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.remove((UP, KG.longitude, None))
+    assert_only_violations(validate(base_graph, shapes, data), (UP, None, MSG_COORDINATES))
+
+
+@pytest.mark.parametrize("doi", ["https://doi.org/10.3030/101004564", "doi:10.3030/101004564", "10.3030", "10.30/1", "10.3030/ 1"])
+def test_bad_doi(base_graph: Graph, shapes: Graph, data: Graph, doi: str) -> None:
+    data.set((CORDIS, KG.doi, Literal(doi)))
+    assert_only_violations(validate(base_graph, shapes, data), (CORDIS, KG.doi, MSG_DOI))
+
+
+@pytest.mark.parametrize("value", [Literal("2020"), Literal(2020), Literal("20", datatype=XSD.gYear)], ids=str)
+def test_bad_call_year(base_graph: Graph, shapes: Graph, data: Graph, value: Literal) -> None:
+    data.set((ECCIPA, KG.callYear, value))
+    assert_only_violations(validate(base_graph, shapes, data), (ECCIPA, KG.callYear, MSG_CALL_YEAR))
+
+
+def test_web_link_as_string(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((ECCIPA, KG.webLink, Literal("https://erasmus-plus.ec.europa.eu/projects")))
+    assert_only_violations(validate(base_graph, shapes, data), (ECCIPA, KG.webLink, MSG_WEB_LINK))
+
+
+def test_other_name_with_language_tag(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((UP, SKOS.altLabel, Literal("Universität Potsdam", lang="de")))
+    assert_only_violations(validate(base_graph, shapes, data), (UP, SKOS.altLabel, MSG_ALT_LABEL))
+
+
+def test_doubtful_vat_number_is_a_warning(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((UP, KG.vatNumber, Literal("DE 138 408 327")))
+    outcome = validate(base_graph, shapes, data, allow_warnings=True)
+    assert outcome.violations() == set(), outcome.text
+    assert outcome.warnings() == {(UP, KG.vatNumber, MSG_VAT_FORM)}, outcome.text
+
+
+@pytest.mark.parametrize("order", [0, -1, "1"], ids=str)
+def test_bad_participation_order(base_graph: Graph, shapes: Graph, data: Graph, order: object) -> None:
+    data.set((PART_UP, KG.order, Literal(order)))
+    assert_only_violations(validate(base_graph, shapes, data), (PART_UP, KG.order, MSG_PARTICIPATION_ORDER))
+
+
+def test_subject_not_a_concept(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.add((CORDIS, DCT.subject, Literal("solar energy")))
+    outcome = validate(base_graph, shapes, data)
+    assert (CORDIS, DCT.subject, MSG_SUBJECT) in outcome.violations(), outcome.text
+
+
+def test_subject_concept_outside_the_subject_schemes(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((SOLAR, SKOS.inScheme, URIRef(BASE + "id/scheme/programmes")))
+    assert_only_violations(validate(base_graph, shapes, data), (SOLAR, SKOS.inScheme, MSG_SUBJECT_SCHEME))
+
+
+def test_sdgs_are_not_subject_concepts(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    """kg:sdg ⊑ dct:subject in the ontology, but shapes see no inference: SDGs keep their own shape."""
+    assert validate(base_graph, shapes, data).conforms
+
+
+# --------------------------------------------------------------------------- organisation linking
+def test_match_without_rule(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.remove((MATCH_MERGED, KG.matchRule, None))
+    assert_only_violations(validate(base_graph, shapes, data), (MATCH_MERGED, KG.matchRule, MSG_MATCH_RULE))
+
+
+def test_match_with_unknown_rule(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((MATCH_APART, KG.matchRule, Literal("name")))
+    assert_only_violations(validate(base_graph, shapes, data), (MATCH_APART, KG.matchRule, MSG_MATCH_RULE))
+
+
+def test_merge_of_two_organisations(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((MATCH_MERGED, KG.matchedOrganisation, GOLM))
+    assert_only_violations(validate(base_graph, shapes, data), (MATCH_MERGED, None, MSG_MATCH_DECISION))
+
+
+def test_kept_apart_from_itself(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((MATCH_APART, KG.matchedOrganisation, GOLM))
+    assert_only_violations(validate(base_graph, shapes, data), (MATCH_APART, None, MSG_MATCH_DECISION))
+
+
+def test_name_and_country_never_merge(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    data.set((MATCH_MERGED, KG.matchRule, Literal("name-country")))
+    assert_only_violations(validate(base_graph, shapes, data), (MATCH_MERGED, None, MSG_MATCH_DECISION))
+
+
+def test_matched_organisation_described_elsewhere(base_graph: Graph, shapes: Graph, data: Graph) -> None:
+    """The look-alike may be described only in another import's graph: its URI is enough."""
+    other = URIRef(BASE + "id/organisation/pic-888888888")
+    data.set((MATCH_APART, KG.matchedOrganisation, other))
+    assert validate(base_graph, shapes, data).conforms
+    data.set((MATCH_APART, KG.matchedOrganisation, URIRef(BASE + "id/place/deu/potsdam")))
+    assert_only_violations(
+        validate(base_graph, shapes, data), (MATCH_APART, KG.matchedOrganisation, MSG_MATCHED_ORGANISATION)
+    )
 
 
 # --------------------------------------------------------------------------- the shapes themselves

@@ -278,7 +278,7 @@ class _ProjectMapper:
         o = self.out
         o.uri(subject, prop, uri)
         o.typed(uri, KG.MonetaryAmount)
-        o.add(uri, SCHEMA.value, Literal(str(amount.value), datatype=_xsd("decimal")))
+        o.add(uri, SCHEMA.value, Literal(format(amount.value, "f"), datatype=_xsd("decimal")))
         o.string(uri, SCHEMA.currency, amount.currency)
 
     def source_document(self) -> None:
@@ -326,7 +326,7 @@ class _ProjectMapper:
                 a = self.m.project_part(g, "amount")
                 o.uri(g, KG.amount, a)
                 o.typed(a, KG.MonetaryAmount)
-                o.add(a, SCHEMA.value, Literal(str(r.grant.amount.value), datatype=_xsd("decimal")))
+                o.add(a, SCHEMA.value, Literal(format(r.grant.amount.value, "f"), datatype=_xsd("decimal")))
                 o.string(a, SCHEMA.currency, r.grant.amount.currency)
 
     def organisations(self) -> None:
@@ -369,8 +369,8 @@ class _ProjectMapper:
         o.string(ou, KG.region, org.region)
         o.string(ou, KG.nutsCode, org.nuts_code)
         if org.latitude is not None and org.longitude is not None:
-            o.add(ou, KG.latitude, Literal(str(org.latitude), datatype=_xsd("decimal")))
-            o.add(ou, KG.longitude, Literal(str(org.longitude), datatype=_xsd("decimal")))
+            o.add(ou, KG.latitude, Literal(format(org.latitude, "f"), datatype=_xsd("decimal")))
+            o.add(ou, KG.longitude, Literal(format(org.longitude, "f"), datatype=_xsd("decimal")))
         o.boolean(ou, KG.isSME, org.sme)
 
     def participation(self, org: Organisation, ou: str) -> None:
