@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable
 
 import pyoxigraph as ox
 import rdflib
@@ -68,7 +68,8 @@ class FastValidator:
         t1 = time.perf_counter()
         self.plan = compile_plan(self.shapes, subclass_map(store, union))
         t2 = time.perf_counter()
-        workers = default_workers() if workers is None else workers
+        if workers is None:  # processes pay off on big graphs only
+            workers = default_workers() if len(store) > 500_000 else 1
         raw = run_plan(self.plan, store, union=union, store_path=path, workers=workers, timings=item_timings)
         t3 = time.perf_counter()
         report = build_report(self.plan, raw, self.shapes, locate=locate)
@@ -88,5 +89,3 @@ def validate_fast(
     """Validate ``data`` (see :func:`load_store`) against ``shapes`` with the compiled-SPARQL engine."""
     return FastValidator(shapes).validate(data, locate=locate, workers=workers, union=union)
 
-
-_ = Iterable

@@ -70,8 +70,14 @@ def compile_max_count(ctx, shape):
                 return Frag(f"{{ SELECT {f} WHERE {{ {f} {path} {y} }} GROUP BY {f} HAVING (COUNT(DISTINCT {y}) > {n}) }}")
             return Frag(f"FILTER(!{cond(f, fresh)})")
 
+        def guarded(f, fresh, path=path, n=n):
+            ys = [fresh("y") for _ in range(n + 1)]
+            body = " . ".join(f"{f} {path} {y}" for y in ys)
+            return Frag(f"{body} . FILTER({_distinct(ys)})")
+
         out.append(FocusCheck(SH.MaxCountConstraintComponent, build, free=not nullable,
                               focus_cond=cond if nullable else None,
+                              guard_path=None if nullable or n < 1 else path, guarded=guarded,
                               default_message=f"More than {n} values on {{this}}->{ctx.qname_path(shape)}"))
     return out
 

@@ -10,19 +10,20 @@ as ``('I', iri)``, ``('B', id)`` or ``('L', lexical, datatype, language)``.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import Iterable
 
 import pyoxigraph as ox
 
-from kg.shacl.compile import AntiJoin, FocusScan, FragQuery, PathScan, Plan, SparqlQuery
+from kg.shacl.compile import AntiJoin, CountGuard, FocusScan, FragQuery, MissingValues, PathScan, Plan, SparqlQuery
 from kg.shacl.terms import Unsupported
 
 __all__ = ["ValidationFailure", "run_plan", "encode", "subclass_map"]
 
 CHUNK = 2000  # focus nodes per VALUES block when checking candidates against targets
+GUARD_LIMIT = 20000  # beyond this many multi-valued nodes a guarded check runs over all its focus nodes
 
 
 class ValidationFailure(Exception):
@@ -182,7 +183,20 @@ def _failure(rows) -> None:
             raise ValidationFailure("a SPARQL constraint reported ?failure")
 
 
+def _counts_equal(store, union, text: str) -> bool:
+    r = next(iter(_query(store, text, union)))
+    return r["n"].value == r["d"].value
+
+
 def run_item(store, union: bool, item, tests: dict, use_focus: dict) -> list:
+    if isinstance(item, MissingValues):
+        out = []
+        for r in _query(store, item.query(), union):
+            this = encode(r["this"])
+            for k, fs in enumerate(item.flags):
+                if _true(r[f"f{k}"]):
+                    out.extend((u, this, None, None, {}) for u in item.uses if use_focus[u] == fs)
+        return out
     if isinstance(item, (PathScan, AntiJoin)):
         item.use_focus = use_focus
         return _run_path_scan(store, union, item) if isinstance(item, PathScan) else _run_anti_join(store, union, item)
@@ -190,6 +204,31 @@ def run_item(store, union: bool, item, tests: dict, use_focus: dict) -> list:
         return _run_focus_scan(store, union, item)
     if isinstance(item, FragQuery):
         return _run_frag(store, union, item, tests, use_focus)
+    if isinstance(item, CountGuard):
+        if _counts_equal(store, union, item.precheck()):
+            return []
+        if item.by_lang is not None and all(set(q.uses) <= set(item.by_lang.uses) for q in item.queries):
+            return _run_frag(store, union, item.by_lang, tests, use_focus)  # only sh:uniqueLang here
+        multi = [r["this"] for r in _query(store, item.multi_valued(), union)]
+        if not multi:
+            return []
+        out = []
+        named = [str(t) for t in multi if not isinstance(t, ox.BlankNode)]
+        whole = len(multi) > GUARD_LIMIT or len(named) < len(multi)  # many (or blank) nodes
+        done = set()
+        if whole and item.by_lang is not None:
+            out.extend(_run_frag(store, union, item.by_lang, tests, use_focus))
+            done = set(item.by_lang.uses)
+        for q in item.queries:
+            if done.issuperset(q.uses):
+                continue
+            if whole:
+                out.extend(_run_frag(store, union, q, tests, use_focus))
+                continue
+            for i in range(0, len(named), CHUNK):
+                part = FragQuery(q.uses, item.restricted(q.text, named[i:i + CHUNK]), False, q.columns)
+                out.extend(_run_frag(store, union, part, tests, use_focus))
+        return out
     if isinstance(item, SparqlQuery):
         return _run_sparql(store, union, item, tests, use_focus)
     raise TypeError(item)
@@ -197,10 +236,11 @@ def run_item(store, union: bool, item, tests: dict, use_focus: dict) -> list:
 
 # ---------------------------------------------------------------------- worker processes
 _WORKER: dict = {}
+_FORKED_STORE: list = []  # the in-memory store a forked worker inherits
 
 
-def _init_worker(path: str, union: bool, tests: dict, use_focus: dict) -> None:
-    _WORKER["store"] = ox.Store.read_only(path)
+def _init_worker(path: str | None, union: bool, tests: dict, use_focus: dict) -> None:
+    _WORKER["store"] = ox.Store.read_only(path) if path is not None else _FORKED_STORE[0]
     _WORKER["union"] = union
     _WORKER["tests"] = tests
     _WORKER["use_focus"] = use_focus
@@ -213,6 +253,10 @@ def _work(args):
     return index, out, time.perf_counter() - t
 
 
+_ORDER = {"PathScan": 0, "AntiJoin": 1, "SparqlQuery": 2, "MissingValues": 3, "CountGuard": 4, "FragQuery": 5,
+          "FocusScan": 6}
+
+
 def run_plan(
     plan: Plan,
     store: ox.Store,
@@ -222,19 +266,30 @@ def run_plan(
     workers: int = 1,
     timings: list | None = None,
 ) -> list:
-    """All raw results of the plan. With ``workers`` > 1 and the path of an on-disk store, the
-    items run in that many processes, each opening the store read-only."""
+    """All raw results of the plan. With ``workers`` > 1 the items run in that many processes: each
+    opens an on-disk store read-only (``store_path``), or inherits an in-memory store by fork."""
     use_focus = {i: u.focus_set for i, u in enumerate(plan.uses)}
-    items = list(enumerate(plan.items))
+    items = sorted(enumerate(plan.items), key=lambda x: _ORDER.get(type(x[1]).__name__, 9))
     out: list = []
-    if workers > 1 and store_path is not None and len(items) > 1:
-        with ProcessPoolExecutor(
-            max_workers=workers, initializer=_init_worker, initargs=(store_path, union, plan.focus_tests, use_focus)
-        ) as pool:
-            for index, results, seconds in pool.map(_work, items, chunksize=1):
-                out.extend(results)
-                if timings is not None:
-                    timings.append((index, seconds))
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    if workers > 1 and len(items) > 1 and (fork or store_path is not None):
+        # fork: workers share the in-memory store copy-on-write (disk stores: each opens its own handle)
+        ctx = multiprocessing.get_context("fork" if fork else "spawn")
+        _FORKED_STORE[:] = [store] if store_path is None else []
+        try:
+            with ProcessPoolExecutor(
+                max_workers=workers, mp_context=ctx, initializer=_init_worker,
+                initargs=(store_path, union, plan.focus_tests, use_focus),
+            ) as pool:
+                results = {}
+                for index, res, seconds in pool.map(_work, items, chunksize=1):
+                    results[index] = res
+                    if timings is not None:
+                        timings.append((index, seconds))
+        finally:
+            _FORKED_STORE.clear()
+        for index in sorted(results):
+            out.extend(results[index])
         return out
     for index, item in items:
         t = time.perf_counter()
@@ -271,5 +326,3 @@ def subclass_map(store: ox.Store, union: bool = False):
 def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
-
-_ = Iterable

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import rdflib
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.collection import Collection
 
 from kg.shacl.paths import Path, parse_path
@@ -94,6 +94,10 @@ class FocusCheck:
     default_message: str = ""
     sparql: object | None = None  # a kg.shacl.sparql.SparqlConstraint
     anti: Callable[[str], str] | None = None  # a pattern matching exactly the conforming focus nodes (for MINUS)
+    # Only a focus node with two or more values on this path can fail (sh:maxCount, sh:uniqueLang):
+    # skipped when no node of the graph has two values there; else ``guarded`` (a join, focus bound).
+    guard_path: str | None = None
+    guarded: Callable[[str, Fresh], Frag] | None = None
 
 
 def read_list(g: rdflib.Graph, node) -> list:
@@ -201,5 +205,3 @@ def integer(node, what: str) -> int:
     except (TypeError, ValueError) as exc:
         raise Unsupported(f"{what} must be an integer, not {node!r}") from exc
 
-
-_ = BNode  # re-exported name used by family modules

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rdflib import URIRef
 
 from kg.shacl.model import FocusCheck, Frag, ValueCheck, read_list, truthy
-from kg.shacl.terms import RDF, SH, Unsupported, sparql_term
+from kg.shacl.terms import SH, Unsupported, sparql_term
 
 
 def compile_in(ctx, shape):
@@ -71,4 +71,3 @@ def compile_closed(ctx, shape):
 
 
 COMPILERS = [compile_in, compile_has_value, compile_closed]
-_ = RDF

@@ -3,8 +3,6 @@ sh:languageIn, sh:uniqueLang."""
 
 from __future__ import annotations
 
-from rdflib import Literal
-
 from kg.shacl.model import FocusCheck, Frag, ValueCheck, integer, read_list, truthy
 from kg.shacl.terms import SH, Unsupported, sparql_string
 
@@ -70,8 +68,9 @@ def compile_unique_lang(ctx, shape):
         )
 
     return [FocusCheck(SH.UniqueLangConstraintComponent, build, free=not shape.path.nullable,
+                       guard_path=None if shape.path.nullable else path,
+                       guarded=lambda f, fresh: build(f, fresh, False),
                        default_message="More than one String shares the same Language")]
 
 
 COMPILERS = [compile_lengths, compile_pattern, compile_language_in, compile_unique_lang]
-_ = Literal
