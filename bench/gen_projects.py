@@ -67,6 +67,8 @@ DEFECTS = (
     "activity-uri-zero",
 )
 
+GRANT_DEFECTS = {"malformed-grant-number", "currency-lower-case", "negative-amount"}
+
 EU_COUNTRIES = (
     "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT ROU SVK "
     "SVN ESP SWE ISL LIE NOR MKD SRB TUR ALB BIH MNE UKR MDA GBR CHE"
@@ -179,9 +181,18 @@ def release_context():
 
 
 def write_static(w: Writer, graphs) -> None:
+    """The release's own graphs, blank nodes renamed in order of appearance (byte-identical output)."""
     import pyoxigraph
 
+    names: dict[str, pyoxigraph.BlankNode] = {}
+
+    def stable(t):
+        if isinstance(t, pyoxigraph.BlankNode):
+            return names.setdefault(t.value, pyoxigraph.BlankNode(f"b{len(names)}"))
+        return t
+
     for g, quads in graphs.items():
+        quads = [pyoxigraph.Quad(stable(q.subject), q.predicate, stable(q.object), q.graph_name) for q in quads]
         data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b""
         w.flush()
         w.out.write(data.decode("utf-8"))
@@ -247,6 +258,11 @@ def project(w, rng, i, defect, programmes, funders, sdgs, countries, cities, cit
         number = f"{500000 + i % 500000:06d}-{rng.choice(('CITIZ', 'LLP', 'EPP'))}-1-{year}-{i}-{ALPHA2[rng.choice(countries)]}-NT"
     else:
         number = None
+    # a grant defect needs a grant: give the project a CORDIS number, drawing its details from a
+    # separate generator so that the rest of the data stays as it is for the same seed
+    forced = number is None and defect in GRANT_DEFECTS
+    if forced:
+        number = str(100000000 + i)
     key = number if number else f"project-{i}"
     p = f"{BASE}id/project/{key}"
     if defect:
@@ -312,17 +328,18 @@ def project(w, rng, i, defect, programmes, funders, sdgs, countries, cities, cit
         w.uri(p, KG + "fundedBy", rng.choice(funders))
     # grant
     if number:
+        grng = random.Random(i) if forced else rng
         g = f"{p}/grant"
         w.uri(p, KG + "hasGrant", g)
         w.typed(g, KG + "Grant")
         w.string(g, KG + "grantNumber", f"n° {number}" if defect == "malformed-grant-number" else number)
-        if rng.random() < 0.3:
+        if grng.random() < 0.3:
             w.lit(g, KG + "signatureDate", f"{year}-{sm:02d}-{sd:02d}", "date")
-        if rng.random() < 0.6 or defect in ("currency-lower-case", "negative-amount"):
+        if grng.random() < 0.6 or defect in ("currency-lower-case", "negative-amount"):
             a = f"{g}/amount"
             w.uri(g, KG + "amount", a)
             w.typed(a, KG + "MonetaryAmount")
-            value = f"{rng.randint(10000, 2000000)}.00"
+            value = f"{grng.randint(10000, 2000000)}.00"
             w.lit(a, SCHEMA + "value", "-" + value if defect == "negative-amount" else value, "decimal")
             w.string(a, SCHEMA + "currency", "eur" if defect == "currency-lower-case" else "EUR")
     # countries, cities, SDGs

@@ -298,8 +298,8 @@ def test_generated_projects_same_violations(tmp_path, shapes):
     """bench/gen_projects.py with many defects: both validators agree, every defect is found."""
     out, defects = tmp_path / "p.nq", tmp_path / "defects.jsonl"
     subprocess.run(
-        [sys.executable, str(ROOT / "bench" / "gen_projects.py"), "--projects", "40", "--seed", "7",
-         "--defect-rate", "0.6", "--out", str(out), "--defects-out", str(defects)],
+        [sys.executable, str(ROOT / "bench" / "gen_projects.py"), "--projects", "25", "--seed", "7",
+         "--defect-rate", "0.8", "--out", str(out), "--defects-out", str(defects)],
         check=True, capture_output=True, cwd=ROOT,
     )
     quads = list(ox.parse(path=str(out), format=ox.RdfFormat.N_QUADS))
