@@ -12,6 +12,7 @@ import rdflib
 from kg.shacl.compile import Plan, compile_plan
 from kg.shacl.engine import default_workers, run_plan, subclass_map
 from kg.shacl.report import FastReport, build_report
+from kg.shacl.terms import to_ox
 
 __all__ = ["FastValidator", "load_store", "validate_fast"]
 
@@ -33,10 +34,8 @@ def load_store(data) -> tuple[ox.Store, bool, str | None]:
     if isinstance(data, (str, Path)):
         return ox.Store.read_only(str(data)), True, str(data)
     store = ox.Store()
-    if isinstance(data, rdflib.Graph):
-        nt = data.serialize(format="nt", encoding="utf-8")
-        if nt:
-            store.load(input=nt, format=ox.RdfFormat.N_TRIPLES)
+    if isinstance(data, rdflib.Graph):  # term by term: blank nodes keep their names in the report
+        store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in data)
         return store, False, None
     default = ox.DefaultGraph()
     store.extend(

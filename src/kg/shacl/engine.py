@@ -1,8 +1,8 @@
 """Runs a :class:`~kg.shacl.compile.Plan` on a pyoxigraph store: each plan item is one query (plus,
-for the whole-graph ones, a small query that checks the few failing focus nodes against the
-shape's targets). Items are independent, so they can run in several processes, each with its own
-read-only handle on an on-disk store (pyoxigraph holds the GIL while it evaluates a query, so
-threads would not help).
+for some, a small follow-up query on the few nodes that failed). Items are independent, so they
+can run in several processes: forked after the store is loaded (an in-memory store is then shared
+copy-on-write) or each opening an on-disk store read-only. Threads would not help: pyoxigraph
+holds the GIL while it evaluates a query.
 
 Raw results are plain tuples (picklable): ``(use, focus, value, path, extra)`` with terms encoded
 as ``('I', iri)``, ``('B', id)`` or ``('L', lexical, datatype, language)``.
