@@ -23,7 +23,16 @@ from kg.sources.curated import RecordsInvalid, load_programme_scheme, load_proje
 from kg.store import OxigraphStore
 from kg.store import releases
 from kg.uris import Minter
-from kg.validation import ENGINES, Report, load_shapes, quads_to_graph, validate, validate_fast, vocabulary_extract
+from kg.validation import (
+    ENGINES,
+    Report,
+    load_shapes,
+    quads_to_graph,
+    validate,
+    validate_fast,
+    validate_store,
+    vocabulary_extract,
+)
 
 COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
 SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
@@ -203,7 +212,18 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         _note(progress, f"loading {assembled.triple_count()} quads into {build_dir.name}")
         try:
             write_store(build_dir, assembled)
-            carry_over(settings, build_dir, progress=progress)
+            carried = carry_over(settings, build_dir, progress=progress)
+            if carried:
+                # the imports join the curated graphs: validate the union, on disk, before promoting
+                _note(progress, f"validating the new store with its {carried} import(s) (SHACL, fast engine)")
+                whole = validate_store(build_dir, settings.shapes_dir, locate=assembled.locate)
+                if not whole.conforms:  # the build dir is discarded below
+                    raise BuildFailed(
+                        f"{len(whole.violations)} SHACL violation(s) in the store with its imports; "
+                        "the served store was left unchanged",
+                        report=whole,
+                    )
+                report = Report(conforms=report.conforms, results=report.results + whole.warnings, graph=report.graph)
         except StoreError as exc:
             releases.discard(build_dir)
             raise BuildFailed(f"{exc}; the served store was left unchanged") from exc
