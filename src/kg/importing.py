@@ -9,11 +9,14 @@
    gzip N-Quads *artefact* — the import's whole graph ``{base}graph/import/<source>/<name>``;
 3. with ``--strict`` any rejected row fails the import; by default the valid rows load and the
    rejects are written to ``var/rejects/<source>-<name>-<time>.csv``;
-4. make the new release aside: a checkpoint of the current store (hard links, cheap at any size),
-   the import's graph dropped and the artefact bulk-loaded in its place, the organisation registry and
-   the import manifest beside it — then promote it with the same atomic switch as ``kg build``
+4. make the new release aside: a checkpoint of the current store (hard links, cheap at any size)
+   made *before* reading starts, the import's graph dropped from it, and the N-Quads bulk-loaded into
+   it chunk by chunk *while* the rest is still being read and mapped (a second thread: Oxigraph's bulk
+   loader releases the GIL; a bounded queue keeps memory flat); the organisation registry and the
+   import manifest beside it — then promote it with the same atomic switch as ``kg build``
    (:mod:`kg.store.releases`). Re-importing the same name replaces that graph and nothing else; any
-   failure discards the new build, and the served store is never touched.
+   failure (bad rows with ``--strict``, ``--validate``, errors, Ctrl-C) discards the new build, and
+   the served store is never touched.
 
 How imports live in the store: every build directory carries ``kg-imports.json`` (the manifest: which
 artefact makes which import graph) and ``kg-registry.sqlite`` (organisations and the keys they are
@@ -32,10 +35,12 @@ import gzip
 import hashlib
 import json
 import os
+import queue
 import re
 import secrets
 import shutil
 import sqlite3
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -78,6 +83,7 @@ REJECTS_DIR = "rejects"
 LOCK = ".kg.lock"
 SOURCES = ("cordis", "erasmus")
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CODE_LANGUAGE = "zxx"  # ISO 639-2 "no linguistic content": a concept's label that is only its code
 
 
 # --------------------------------------------------------------------------- results and errors
@@ -288,16 +294,22 @@ class ConceptBook:
 
     def settle(self) -> None:
         """Give every concept the title and broader concept other imports already state for it (so the
-        union of the graphs has one of each), registering the ones first stated here."""
-        if self._registry is None:
-            return
+        union of the graphs has one of each), registering the ones first stated here.
+
+        A concept whose only label is its code states it as ``"CODE"@zxx`` (no linguistic content) — a
+        title, in this import or a later one, is stated ``@en`` — so the union of the graphs never has
+        two English preferred labels for one concept."""
         for c in self._concepts.values():
-            title = None if c.id in self._code_label else (c.label if isinstance(c.label, str) else None)
-            label, broader = self._registry.concept(c.id, title, c.broader)
-            if label is not None:
-                c.label = label
-            if broader is not None and (broader in self._concepts or broader in self._ids):
-                c.broader = broader
+            if self._registry is not None:
+                title = None if c.id in self._code_label else (c.label if isinstance(c.label, str) else None)
+                label, broader = self._registry.concept(c.id, title, c.broader)
+                if label is not None:
+                    c.label = label
+                    self._code_label.discard(c.id)
+                if broader is not None and (broader in self._concepts or broader in self._ids):
+                    c.broader = broader
+            if c.id in self._code_label and isinstance(c.label, str):
+                c.label = {CODE_LANGUAGE: c.label}
 
     def __iter__(self) -> Iterator[SchemeConcept]:
         return iter(self._concepts.values())
@@ -325,6 +337,42 @@ class _Journal(set):
         for item in self.added:
             self.discard(item)
         self.added = []
+
+
+class _CachedCountries:
+    """A :class:`CountryTable` whose answers are remembered (an export repeats a few hundred country
+    texts millions of times); texts that do not resolve raise every time, as the table does."""
+
+    def __init__(self, table: CountryTable):
+        self._table = table
+        self._resolved: dict[str, str] = {}
+        self._alpha2: dict[str, str | None] = {}
+        self._alpha3: dict[str, str | None] = {}
+
+    def resolve(self, text: str) -> str:
+        uri = self._resolved.get(text)
+        if uri is None:
+            uri = self._table.resolve(text)
+            if len(self._resolved) < 100_000:
+                self._resolved[text] = uri
+        return uri
+
+    def alpha2(self, uri: str) -> str | None:
+        try:
+            return self._alpha2[uri]
+        except KeyError:
+            code = self._alpha2[uri] = self._table.alpha2(uri)
+            return code
+
+    def alpha3(self, uri: str) -> str | None:
+        try:
+            return self._alpha3[uri]
+        except KeyError:
+            code = self._alpha3[uri] = self._table.alpha3(uri)
+            return code
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(self._table, name)
 
 
 # --------------------------------------------------------------------------- the context sources see
@@ -355,7 +403,7 @@ class ImportContext:
         self.registry = registry
         self.progress = progress
         self.minter = Minter(settings.base_uri)
-        self.countries = CountryTable.from_file(data / COUNTRY_TABLE)
+        self.countries = _CachedCountries(CountryTable.from_file(data / COUNTRY_TABLE))
         self.scheme = load_programme_scheme(data / PROGRAMMES)
         self.curated_concept_ids = frozenset(c.id for c in self.scheme.concepts)
         self.described = _Journal()
@@ -370,6 +418,7 @@ class ImportContext:
             source_keys={},
             described=self.described,
             plain_place_labels=True,
+            text_output=True,
         )
         self.concepts = ConceptBook(self.mapping.concept_ids, registry)
         self.subjects: dict[tuple[str, str], SubjectConcept] = {}
@@ -559,23 +608,141 @@ class ImportContext:
         return True
 
 
-class _Artefact:
-    """The import's graph as gzip N-Quads, written as records are mapped."""
+class _HashingFile:
+    """A binary file that hashes (SHA-256) what is written to it."""
 
     def __init__(self, path: Path):
-        self.path = path
-        self.stream = gzip.open(path, "wb", compresslevel=3)
-        self.quads = 0
+        self.file = open(path, "wb")
+        self.digest = hashlib.sha256()
 
-    def write(self, quads: list[ox.Quad]) -> None:
-        if quads:
-            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-            assert data is not None
-            self.stream.write(data)
-            self.quads += len(quads)
+    def write(self, data) -> int:  # type: ignore[no-untyped-def]
+        self.digest.update(data)
+        return self.file.write(data)
+
+    def flush(self) -> None:
+        self.file.flush()
 
     def close(self) -> None:
-        self.stream.close()
+        self.file.close()
+
+
+ARTEFACT_CHUNK_BYTES = 32 << 20  # N-Quads handed to the loader at a time (whole lines)
+ARTEFACT_QUEUE = 2  # chunks waiting for the loader: bounds the memory mapping can run ahead with
+ARTEFACT_COMPRESSLEVEL = 1
+
+
+class _Artefact:
+    """The import's graph as gzip N-Quads, written as records are mapped.
+
+    Mapping hands it N-Quads lines; they are gathered into chunks of whole lines, and a second thread
+    gzips each chunk into the artefact and — when a ``store`` is given — bulk-loads it into the new
+    build at once (Oxigraph's bulk loader and zlib release the GIL, so loading runs on the second core
+    while mapping goes on). The queue between the two is bounded, so memory stays flat."""
+
+    def __init__(
+        self, path: Path, store: ox.Store | None = None, *, chunk_bytes: int = ARTEFACT_CHUNK_BYTES, lenient: bool = False
+    ):
+        self.path = path
+        self.lenient = lenient
+        self._file = _HashingFile(path)
+        self.stream = gzip.GzipFile(filename=str(path), mode="wb", compresslevel=ARTEFACT_COMPRESSLEVEL, fileobj=self._file)  # type: ignore[arg-type]
+        self.store = store
+        self.quads = 0
+        self.sha256: str | None = None
+        self._parts: list[bytes] = []
+        self._size = 0
+        self._chunk_bytes = chunk_bytes
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=ARTEFACT_QUEUE)
+        self._error: BaseException | None = None
+        self._abort = False
+        self._closed = False
+        self._thread = threading.Thread(target=self._consume, name="kg-import-loader", daemon=True)
+        self._thread.start()
+
+    # ------------------------------------------------------------------ the mapping side
+    def write(self, quads: list[str] | list[ox.Quad]) -> None:
+        if not quads:
+            return
+        if isinstance(quads[0], str):
+            data = "".join(quads).encode("utf-8")  # type: ignore[arg-type]
+        else:
+            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""  # type: ignore[arg-type]
+        self.quads += len(quads)
+        self._parts.append(data)
+        self._size += len(data)
+        if self._size >= self._chunk_bytes:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._parts:
+            chunk = b"".join(self._parts)
+            self._parts, self._size = [], 0
+            self._put(chunk)
+
+    def _put(self, item: bytes | None) -> None:
+        while True:
+            if self._error is not None:
+                raise self._error
+            if not self._thread.is_alive():
+                if item is None:
+                    return
+                raise RuntimeError("the loader of the new build stopped before the import's graph was written")
+            try:
+                self._queue.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def close(self) -> None:
+        """Write (and load) what is left and wait for the loader; re-raises the loader's error."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._hand_over()
+            self._put(None)
+            self._thread.join()
+            if self._error is not None:
+                raise self._error
+        finally:
+            self._finish()
+
+    def abort(self) -> None:
+        """Stop without loading what is queued (the import failed); waits for a load in progress."""
+        if self._closed and not self._thread.is_alive() and self.stream.closed:
+            return
+        self._abort = True
+        self._closed = True
+        while self._thread.is_alive():
+            try:
+                self._queue.put(None, timeout=0.2)
+                break
+            except queue.Full:
+                continue
+        self._thread.join()
+        self._finish()
+
+    def _finish(self) -> None:
+        self.store = None
+        if not self.stream.closed:
+            self.stream.close()
+        self._file.close()
+        self.sha256 = self._file.digest.hexdigest()
+
+    # ------------------------------------------------------------------ the loader thread
+    def _consume(self) -> None:
+        try:
+            while True:
+                chunk = self._queue.get()
+                if chunk is None or self._abort:
+                    return
+                self.stream.write(chunk)
+                if self.store is not None:
+                    # lenient: the lines were made by kg.mapping.LineSink, which has checked every IRI and
+                    # language tag (pyoxigraph's own checks) the first time it met it
+                    self.store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
+        except BaseException as exc:  # noqa: BLE001 - handed to the mapping side
+            self._error = exc
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -678,13 +845,28 @@ def _run_locked(
     registry: OrganisationRegistry | None = None
     registry_closed = False
     writer: _Artefact | None = None
+    store: ox.Store | None = None
     try:
+        # the new release, aside, made first: a checkpoint of the current store (hard links) without this
+        # import's graph; the graph is bulk-loaded into it while it is being mapped (see _Artefact)
+        build_dir = releases.new_build_dir(var)
+        build_dir.rmdir()  # a checkpoint needs a directory that does not exist yet
+        source_store = ox.Store.read_only(str(current))
+        try:
+            source_store.backup(str(build_dir))
+        finally:
+            del source_store
+        store = ox.Store(str(build_dir))
+        node = ox.NamedNode(graph)
+        if store.contains_named_graph(node):
+            store.remove_graph(node)
+
         # the registry: a copy of the current one, changed only in the new build
         registry_path = work / REGISTRY
         if (current / REGISTRY).is_file():
             shutil.copy2(current / REGISTRY, registry_path)
         registry = OrganisationRegistry(registry_path, origin=graph, run=f"{stamp}-{secrets.token_hex(4)}")
-        writer = _Artefact(artefact_tmp)
+        writer = _Artefact(artefact_tmp, store, lenient=True)
         ctx = ImportContext(
             settings=settings,
             source=source,
@@ -719,7 +901,9 @@ def _run_locked(
         ctx.concepts.settle()
         writer.write(map_scheme_concepts(ctx.concepts, ctx.mapping, graph))
         writer.write(map_subject_concepts(ctx.subjects.values(), ctx.mapping, graph))
-        writer.close()
+        if progress:
+            progress.note(f"loading the last of {writer.quads} quads for {graph}")
+        writer.close()  # the rest of the graph written and loaded
 
         rejects_path = None
         if ctx.rejects:
@@ -748,29 +932,15 @@ def _run_locked(
         registry.close(commit=True)
         registry_closed = True
 
-        # the new release, aside
         if progress:
-            progress.note(f"building the new store aside ({writer.quads} quads for {graph})")
-        build_dir = releases.new_build_dir(var)
-        build_dir.rmdir()  # a checkpoint needs a directory that does not exist yet
-        source_store = ox.Store.read_only(str(current))
-        try:
-            source_store.backup(str(build_dir))
-        finally:
-            del source_store
-        store = ox.Store(str(build_dir))
-        try:
-            node = ox.NamedNode(graph)
-            if store.contains_named_graph(node):
-                store.remove_graph(node)
-            _load_artefact(store, artefact_tmp)
-            store.flush()
-            graph_triples = _graph_count(store, graph)
-            store_triples = len(store)
-        finally:
-            del store
+            progress.note(f"finishing the new store ({writer.quads} quads for {graph})")
+        store.flush()
+        graph_triples = _graph_count(store, graph)
+        store_triples = len(store)
+        store = None  # closes it
 
-        digest = _sha256_file(artefact_tmp)
+        digest = writer.sha256
+        assert digest is not None
         final_dir = var / IMPORTS_DIR / source / name
         final_dir.mkdir(parents=True, exist_ok=True)
         final_artefact = final_dir / f"{digest[:16]}.nq.gz"
@@ -831,8 +1001,11 @@ def _run_locked(
             with contextlib.suppress(sqlite3.Error):
                 registry.close(commit=False)
         if writer is not None:
-            with contextlib.suppress(OSError):
-                writer.close()
+            with contextlib.suppress(Exception):
+                writer.abort()  # no-op once closed; else waits for a load in progress, loads nothing more
+        writer = None
+        ctx = None  # type: ignore[assignment]
+        store = None  # the new build's store is closed before it may be discarded
         if not promoted:
             if build_dir is not None and build_dir.exists():
                 releases.discard(build_dir)

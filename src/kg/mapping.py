@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -24,7 +25,7 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from kg.linking.countries import CountryTable, UnknownCountry
 from kg.linking.sdgs import SdgKos, UnknownSdg
-from kg.namespaces import DCT, FOAF, KG, PROV, RDF, RDFS, SCHEMA, SKOS, VCARD, XSD
+from kg import namespaces as _ns
 from kg.records import (
     LangText,
     Money,
@@ -38,6 +39,32 @@ from kg.records import (
 )
 from kg.sources.curated import RecordError, RecordsInvalid
 from kg.uris import Minter, key_segment
+
+class _Terms:
+    """A namespace whose terms are plain strings, made once (an rdflib ``Namespace`` builds and checks a
+    new URIRef on every attribute access, a cost paid per statement)."""
+
+    def __init__(self, namespace: object):
+        self._base = str(namespace)
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        term = self._base + name
+        setattr(self, name, term)
+        return term
+
+    def __getitem__(self, name: str) -> str:
+        return self._base + name
+
+    def __str__(self) -> str:
+        return self._base
+
+
+DCT, FOAF, KG, PROV, RDF, RDFS, SCHEMA, SKOS, VCARD, XSD = (
+    _Terms(n) for n in (_ns.DCT, _ns.FOAF, _ns.KG, _ns.PROV, _ns.RDF, _ns.RDFS, _ns.SCHEMA, _ns.SKOS, _ns.VCARD, _ns.XSD)
+)
+XSD_BASE = str(_ns.XSD)
 
 ROLE_URIS = {
     "coordinator": KG.RoleCoordinator,
@@ -80,15 +107,18 @@ def _n(uri: object) -> NamedNode:
 
 
 def _xsd(name: str) -> NamedNode:
-    return NamedNode(str(XSD[name]))
+    return NamedNode(XSD_BASE + name)
 
 
 class QuadSink:
-    """Collects quads for one named graph."""
+    """Collects quads for one named graph (as :class:`pyoxigraph.Quad` objects: the curated build)."""
 
     def __init__(self, graph: str | None):
         self.graph = NamedNode(graph) if graph else DefaultGraph()
         self.quads: list[Quad] = []
+
+    def result(self) -> list[Quad]:
+        return self.quads
 
     def add(self, s: str, p: object, o: NamedNode | Literal) -> None:
         self.quads.append(Quad(NamedNode(s), _n(p), o, self.graph))
@@ -100,25 +130,125 @@ class QuadSink:
         for c in classes:
             self.uri(s, RDF.type, c)
 
+    def plain(self, s: str, p: object, value: str) -> None:
+        """A plain (xsd:string) literal, stated even when empty."""
+        self.add(s, p, Literal(value))
+
+    def lang(self, s: str, p: object, value: str, language: str) -> None:
+        self.add(s, p, Literal(value, language=language))
+
+    def typed_literal(self, s: str, p: object, lexical: str, xsd_type: str) -> None:
+        self.add(s, p, Literal(lexical, datatype=_xsd(xsd_type)))
+
     def string(self, s: str, p: object, value: str | None) -> None:
         if value is not None and value != "":
-            self.add(s, p, Literal(value))
+            self.plain(s, p, value)
 
     def integer(self, s: str, p: object, value: int | None) -> None:
         if value is not None:
-            self.add(s, p, Literal(str(value), datatype=_xsd("integer")))
+            self.typed_literal(s, p, str(value), "integer")
 
     def boolean(self, s: str, p: object, value: bool | None) -> None:
         if value is not None:
-            self.add(s, p, Literal("true" if value else "false", datatype=_xsd("boolean")))
+            self.typed_literal(s, p, "true" if value else "false", "boolean")
 
     def text(self, s: str, p: object, values: dict[str, str]) -> None:
         for lang, text in values.items():
-            self.add(s, p, Literal(text, language=lang))
+            self.lang(s, p, text, lang)
 
     def date(self, s: str, p: object, value: PartialDate | None) -> None:
         if value is not None:
-            self.add(s, p, Literal(value.lexical(), datatype=_xsd(value.xsd_type)))
+            self.typed_literal(s, p, value.lexical(), value.xsd_type)
+
+
+# --------------------------------------------------------------------------- N-Quads text (imports)
+_IRI_CACHE: dict[str, str] = {}
+_IRI_CACHE_LIMIT = 1 << 16
+
+
+def _iri(uri: object) -> str:
+    """``<uri>`` as N-Quads writes it; an IRI is checked (:class:`NamedNode`, ValueError if invalid) the
+    first time it is met — the same check, at the same point, as building the quad would make."""
+    key = uri if type(uri) is str else str(uri)
+    text = _IRI_CACHE.get(key)
+    if text is None:
+        NamedNode(key)
+        if len(_IRI_CACHE) >= _IRI_CACHE_LIMIT:
+            _IRI_CACHE.clear()
+        text = _IRI_CACHE[key] = f"<{key}>"
+    return text
+
+
+_ESCAPE_NEEDED = re.compile(r'[\x00-\x1f"\\\x7f]')
+_ESCAPE_RARE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _quoted(value: str) -> str:
+    """A string as an N-Quads literal's quoted form, exactly as Oxigraph serialises it."""
+    if _ESCAPE_NEEDED.search(value) is None:
+        return f'"{value}"'
+    if _ESCAPE_RARE.search(value) is not None:
+        return str(Literal(value))  # \uXXXX escapes: rare, left to Oxigraph
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t") + '"'
+
+
+@functools.lru_cache(maxsize=256)
+def _lang_suffix(language: str) -> str:
+    """``@en``: the tag checked and normalised as :class:`Literal` does (ValueError if invalid)."""
+    return str(Literal("", language=language))[2:]
+
+
+@functools.lru_cache(maxsize=64)
+def _datatype_suffix(xsd_type: str) -> str:
+    return "^^" + _iri(XSD_BASE + xsd_type)
+
+
+class LineSink(QuadSink):
+    """The same statements as :class:`QuadSink`, as N-Quads lines (imports: no term objects, no serialiser)."""
+
+    def __init__(self, graph: str | None):
+        self.tail = f" {_iri(graph)} .\n" if graph else " .\n"
+        self.lines: list[str] = []
+
+    def result(self) -> list[str]:  # type: ignore[override]
+        return self.lines
+
+    # (``_IRI_CACHE.get(x) or _iri(x)``: the cached form without a call, else the checked one)
+    def add(self, s: str, p: object, o: NamedNode | Literal) -> None:
+        g = _IRI_CACHE.get
+        self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {o}{self.tail}")
+
+    def uri(self, s: str, p: object, o: object) -> None:
+        g = _IRI_CACHE.get
+        self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {g(o) or _iri(o)}{self.tail}")
+
+    def typed(self, s: str, *classes: object) -> None:
+        g = _IRI_CACHE.get
+        head = f"{g(s) or _iri(s)} {_RDF_TYPE} "
+        for c in classes:
+            self.lines.append(f"{head}{g(c) or _iri(c)}{self.tail}")
+
+    def plain(self, s: str, p: object, value: str) -> None:
+        g = _IRI_CACHE.get
+        self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {_quoted(value)}{self.tail}")
+
+    def lang(self, s: str, p: object, value: str, language: str) -> None:
+        g = _IRI_CACHE.get
+        self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {_quoted(value)}{_lang_suffix(language)}{self.tail}")
+
+    def typed_literal(self, s: str, p: object, lexical: str, xsd_type: str) -> None:
+        g = _IRI_CACHE.get
+        self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {_quoted(lexical)}{_datatype_suffix(xsd_type)}{self.tail}")
+
+    def text(self, s: str, p: object, values: dict[str, str]) -> None:
+        if values:
+            g = _IRI_CACHE.get
+            head = f"{g(s) or _iri(s)} {g(p) or _iri(p)} "
+            for lang, text in values.items():
+                self.lines.append(f"{head}{_quoted(text)}{_lang_suffix(lang)}{self.tail}")
+
+
+_RDF_TYPE = _iri(RDF.type)
 
 
 @dataclass
@@ -141,6 +271,8 @@ class MappingContext:
     described: set[str] | None = None
     # city names as plain strings: a place name is in no particular language
     plain_place_labels: bool = False
+    # produce N-Quads lines (list[str]) instead of pyoxigraph Quads: the import pipeline's fast path
+    text_output: bool = False
 
     def __post_init__(self) -> None:
         # a caller may add the ids of concepts it maps itself (imported programme-scheme concepts)
@@ -158,19 +290,23 @@ class MappingContext:
 
 
 # --------------------------------------------------------------------------- projects
+def _sink(ctx: "MappingContext", graph: str | None) -> QuadSink:
+    return LineSink(graph) if ctx.text_output else QuadSink(graph)
+
+
 class _ProjectMapper:
     def __init__(self, path: Path, record: ProjectRecord, ctx: MappingContext):
         self.path, self.r, self.ctx = path, record, ctx
         self.m = ctx.minter
-        stem = Path(record.source.path).stem
         # an import names (and describes) its source documents itself
         self.source_described = bool(ctx.source_keys and record.source.path in ctx.source_keys)
         if self.source_described:
             stem = ctx.source_keys[record.source.path]  # type: ignore[index]
-        self.source_path = ctx.data_dir / record.source.path
+        else:
+            stem = Path(record.source.path).stem
         self.graph = ctx.graph or self.m.source_graph(stem)
         self.source_uri = self.m.source(stem)
-        self.out = QuadSink(self.graph)
+        self.out = _sink(ctx, self.graph)
         self.uri = self.m.project(record)
 
     def error(self, field_name: str, message: str) -> None:
@@ -198,14 +334,14 @@ class _ProjectMapper:
         o.typed(uri, KG.City)
         # the name as the source writes it; other names (Dunkirk for Dunkerque) as SKOS labels
         if self.ctx.plain_place_labels:
-            o.add(uri, RDFS.label, Literal(name))
+            o.plain(uri, RDFS.label, name)
         else:
             o.text(uri, RDFS.label, {self.r.language: name})
         o.text(uri, SKOS.prefLabel, labels or {})
         o.uri(uri, KG.country, country)
         return uri
 
-    def run(self) -> list[Quad]:
+    def run(self) -> list[Quad] | list[str]:
         r, o, u = self.r, self.out, self.uri
         if not self.source_described:
             self.source_document()
@@ -246,7 +382,7 @@ class _ProjectMapper:
             o.text(u, KG.category, self.t(text))
         self.contacts()
         self.database_facts()
-        return o.quads
+        return o.result()
 
     def database_facts(self) -> None:
         """What programme databases state beyond the curated model (all optional)."""
@@ -266,7 +402,7 @@ class _ProjectMapper:
         for link in r.web_links:
             o.uri(u, KG.webLink, link)
         if r.call_year is not None:
-            o.add(u, KG.callYear, Literal(f"{r.call_year:04d}", datatype=_xsd("gYear")))
+            o.typed_literal(u, KG.callYear, f"{r.call_year:04d}", "gYear")
         o.string(u, KG.callIdentifier, r.call)
         o.string(u, KG.fundingSchemeCode, r.funding_scheme_code)
         o.string(u, KG.doi, r.doi)
@@ -278,7 +414,7 @@ class _ProjectMapper:
         o = self.out
         o.uri(subject, prop, uri)
         o.typed(uri, KG.MonetaryAmount)
-        o.add(uri, SCHEMA.value, Literal(format(amount.value, "f"), datatype=_xsd("decimal")))
+        o.typed_literal(uri, SCHEMA.value, format(amount.value, "f"), "decimal")
         o.string(uri, SCHEMA.currency, amount.currency)
 
     def source_document(self) -> None:
@@ -293,7 +429,7 @@ class _ProjectMapper:
         if src.url:
             o.uri(s, SCHEMA.url, src.url)
         try:
-            digest = hashlib.sha256(self.source_path.read_bytes()).hexdigest()
+            digest = hashlib.sha256((self.ctx.data_dir / src.path).read_bytes()).hexdigest()
         except OSError as exc:
             self.error("source.path", f"source document {src.path!r} cannot be read: {exc.strerror}")
         else:
@@ -326,7 +462,7 @@ class _ProjectMapper:
                 a = self.m.project_part(g, "amount")
                 o.uri(g, KG.amount, a)
                 o.typed(a, KG.MonetaryAmount)
-                o.add(a, SCHEMA.value, Literal(format(r.grant.amount.value, "f"), datatype=_xsd("decimal")))
+                o.typed_literal(a, SCHEMA.value, format(r.grant.amount.value, "f"), "decimal")
                 o.string(a, SCHEMA.currency, r.grant.amount.currency)
 
     def organisations(self) -> None:
@@ -341,11 +477,11 @@ class _ProjectMapper:
         o = self.out
         o.typed(ou, KG.Organisation)
         o.string(ou, DCT.identifier, org.id)
-        o.add(ou, RDFS.label, Literal(org.name))
+        o.plain(ou, RDFS.label, org.name)
         if org.legal_name_stated:
             o.string(ou, KG.legalName, org.name)
         for alt in org.alt_names:
-            o.add(ou, SKOS.altLabel, Literal(alt))
+            o.plain(ou, SKOS.altLabel, alt)
         o.string(ou, KG.shortName, org.short_name)
         o.string(ou, KG.organisationType, org.organisation_type)
         if org.website:
@@ -369,8 +505,8 @@ class _ProjectMapper:
         o.string(ou, KG.region, org.region)
         o.string(ou, KG.nutsCode, org.nuts_code)
         if org.latitude is not None and org.longitude is not None:
-            o.add(ou, KG.latitude, Literal(format(org.latitude, "f"), datatype=_xsd("decimal")))
-            o.add(ou, KG.longitude, Literal(format(org.longitude, "f"), datatype=_xsd("decimal")))
+            o.typed_literal(ou, KG.latitude, format(org.latitude, "f"), "decimal")
+            o.typed_literal(ou, KG.longitude, format(org.longitude, "f"), "decimal")
         o.boolean(ou, KG.isSME, org.sme)
 
     def participation(self, org: Organisation, ou: str) -> None:
@@ -404,7 +540,7 @@ class _ProjectMapper:
             o.integer(au, KG.order, a.order)
             o.integer(au, KG.quantity, a.quantity)
             if a.duration:
-                o.add(au, KG.duration, Literal(a.duration, datatype=_xsd("duration")))
+                o.typed_literal(au, KG.duration, a.duration, "duration")
             o.string(au, KG.level, a.level)
         for n, g in enumerate(r.target_groups, 1):
             gu = self.m.project_part(u, "target-group", n)
@@ -525,7 +661,7 @@ def _scheme_concept(o: QuadSink, m: Minter, c: SchemeConcept, text) -> None:  # 
 def map_scheme_concepts(concepts: Iterable[SchemeConcept], ctx: MappingContext, graph: str, *, language: str = "en") -> list[Quad]:
     """Programme-scheme concepts an import brings (e.g. Horizon Europe legal-basis parts and topics),
     in the import's graph. Their broader concepts may be curated ones (data/vocab/programmes.yaml)."""
-    o = QuadSink(graph)
+    o = _sink(ctx, graph)
 
     def text(value: LangText | None) -> dict[str, str]:
         if value is None:
@@ -534,13 +670,13 @@ def map_scheme_concepts(concepts: Iterable[SchemeConcept], ctx: MappingContext, 
 
     for c in concepts:
         _scheme_concept(o, ctx.minter, c, text)
-    return o.quads
+    return o.result()
 
 
 def map_subject_concepts(concepts: Iterable[SubjectConcept], ctx: MappingContext, graph: str) -> list[Quad]:
     """Subject vocabularies an import brings (EuroSciVoc, CORDIS subject codes) as SKOS concept schemes."""
     m = ctx.minter
-    o = QuadSink(graph)
+    o = _sink(ctx, graph)
     labels = {
         "euroscivoc": {"en": "European Science Vocabulary (EuroSciVoc), as used by CORDIS"},
         "cordis-subjects": {"en": "CORDIS subject index classification codes"},
@@ -567,7 +703,7 @@ def map_subject_concepts(concepts: Iterable[SubjectConcept], ctx: MappingContext
         else:
             o.uri(cu, SKOS.topConceptOf, s)
             o.uri(s, SKOS.hasTopConcept, cu)
-    return o.quads
+    return o.result()
 
 
 def map_source_document(
@@ -581,12 +717,12 @@ def map_source_document(
     url: str | None = None,
 ) -> list[Quad]:
     """One source document of an import (a file of an export), and the graph derived from it."""
-    o = QuadSink(graph)
+    o = _sink(ctx, graph)
     s = ctx.minter.source(key)
     o.typed(s, KG.SourceDocument, PROV.Entity, FOAF.Document)
     o.string(s, DCT.identifier, key)
-    o.add(s, DCT.title, Literal(title, language=language or "en"))
-    o.add(s, RDFS.label, Literal(title, language=language or "en"))
+    o.lang(s, DCT.title, title, language or "en")
+    o.lang(s, RDFS.label, title, language or "en")
     if language:
         o.string(s, DCT.language, language)
     if url:
@@ -594,7 +730,7 @@ def map_source_document(
     o.string(s, KG.sha256, sha256)
     o.uri(graph, RDF.type, PROV.Entity)
     o.uri(graph, PROV.wasDerivedFrom, s)
-    return o.quads
+    return o.result()
 
 
 def organisation_match_uri(minter: Minter, match: OrganisationMatch, graph: str) -> str:
@@ -605,7 +741,7 @@ def organisation_match_uri(minter: Minter, match: OrganisationMatch, graph: str)
 def map_organisation_match(match: OrganisationMatch, ctx: MappingContext, graph: str, source_key: str | None) -> list[Quad]:
     """A decision of organisation linking, with its rule and evidence, in the import's graph."""
     m = ctx.minter
-    o = QuadSink(graph)
+    o = _sink(ctx, graph)
     u = organisation_match_uri(m, match, graph)
     o.typed(u, KG.OrganisationMatch, PROV.Entity)
     # merged: the occurrence is the organisation already known; not merged: it was compared with
@@ -617,7 +753,7 @@ def map_organisation_match(match: OrganisationMatch, ctx: MappingContext, graph:
     o.string(u, KG.matchEvidence, match.evidence)
     o.string(u, KG.statedName, match.stated_name)
     o.string(u, KG.sourceLocation, match.location)
-    o.add(u, RDFS.label, Literal(f"{'merged' if match.merged else 'not merged'} by {match.rule}: {match.stated_name}"))
+    o.plain(u, RDFS.label, f"{'merged' if match.merged else 'not merged'} by {match.rule}: {match.stated_name}")
     if source_key:
         o.uri(u, PROV.wasDerivedFrom, m.source(source_key))
-    return o.quads
+    return o.result()

@@ -33,6 +33,7 @@ earlier run count as its own, not as another source's).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -101,6 +102,7 @@ def _join_initials(tokens: list[str]) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def name_key(name: str) -> str:
     """The form names are compared in: folded, initials joined, leading "the" and trailing legal forms off.
 
@@ -119,6 +121,7 @@ def name_key(name: str) -> str:
     return " ".join(tokens)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def city_key(city: str | None) -> str:
     """A city as compared: folded, postcodes and district numbers off (``Aarhus C`` stays as written)."""
     if not city:
@@ -204,6 +207,9 @@ def _evidence(occ: Occurrence, other: dict[str, str], rule: str) -> str:
     return "; ".join(parts)
 
 
+CACHE_LIMIT = 50_000  # entries per read cache of the registry: memory stays bounded at any import size
+
+
 class OrganisationRegistry:
     """Organisations (and city names) already known, with every key they are known by (SQLite)."""
 
@@ -222,11 +228,19 @@ class OrganisationRegistry:
     def __init__(self, path: Path | str | None, *, origin: str, run: str):
         """``origin`` names the import (its graph URI); ``run`` this run of it (any unique string)."""
         self.db = sqlite3.connect(str(path) if path else ":memory:", isolation_level=None)
+        # the registry an import changes is a work copy, promoted only when the import succeeds: no need
+        # for durability while it runs (the rollback journal stays, in memory, for close(commit=False))
+        self.db.executescript(
+            "PRAGMA synchronous = OFF; PRAGMA journal_mode = MEMORY; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384;"
+        )
         self.db.executescript(self.SCHEMA)
         self.db.execute("BEGIN")
         self.origin = origin
         self.run = run
+        # bounded read caches (write-through: the database always holds every change)
         self._facts_cache: dict[str, dict[str, str]] = {}
+        self._key_cache: dict[tuple[str, str], list[list[str]]] = {}  # (kind, key) -> [[id, origin, run]] in rowid order
+        self._city_cache: dict[str, str] = {}
         self._ident_count: dict[str, int] = {}
 
     # ------------------------------------------------------------------ lifecycle
@@ -267,20 +281,30 @@ class OrganisationRegistry:
     # ------------------------------------------------------------------ projects
     def claim_project(self, key: str, source: str) -> str | None:
         """Register a project key for this source; the origin of a *different* source using it, else None."""
-        row = self.db.execute("SELECT source, origin FROM project WHERE key = ?", (key,)).fetchone()
-        if row is None:
-            self.db.execute("INSERT INTO project (key, source, origin) VALUES (?, ?, ?)", (key, source, self.origin))
+        inserted = self.db.execute(
+            "INSERT INTO project (key, source, origin) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING", (key, source, self.origin)
+        ).rowcount
+        if inserted:
             return None
+        row = self.db.execute("SELECT source, origin FROM project WHERE key = ?", (key,)).fetchone()
         return row[1] if row[0] != source else None
 
     # ------------------------------------------------------------------ cities
     def city_label(self, uri: str, label: str) -> str:
         """The name a city is stated with: the first name registered for its URI."""
+        known = self._city_cache.get(uri)
+        if known is not None:
+            return known
         row = self.db.execute("SELECT label FROM city WHERE uri = ?", (uri,)).fetchone()
         if row is not None:
-            return row[0]
-        self.db.execute("INSERT INTO city (uri, label, origin) VALUES (?, ?, ?)", (uri, label, self.origin))
-        return label
+            known = row[0]
+        else:
+            self.db.execute("INSERT INTO city (uri, label, origin) VALUES (?, ?, ?)", (uri, label, self.origin))
+            known = label
+        if len(self._city_cache) >= CACHE_LIMIT:
+            self._city_cache.clear()
+        self._city_cache[uri] = known
+        return known
 
     # ------------------------------------------------------------------ concepts
     def concept(self, concept_id: str, label: str | None, broader: str | None) -> tuple[str | None, str | None]:
@@ -319,20 +343,41 @@ class OrganisationRegistry:
             if ck:
                 rows.append(("name-country-city", f"{country}|{ck}|{nk}"))
         for kind, key in rows:
+            entries = self._key_rows(kind, key)
+            found = next((e for e in entries if e[0] == org_id), None)
+            if found is not None and (found[1] != origin or found[2] == self.run):
+                continue  # the statement below would change nothing
             # a key this import registered in an earlier run now belongs to this run
             self.db.execute(
                 "INSERT INTO org_key (kind, key, id, origin, run) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (kind, key, id) DO UPDATE SET run = excluded.run WHERE org_key.origin = excluded.origin",
                 (kind, key, org_id, origin, self.run),
             )
+            if found is None:
+                entries.append([org_id, origin, self.run])
+            else:
+                found[2] = self.run
+
+    def _key_rows(self, kind: str, key: str) -> list[list[str]]:
+        """The registry's rows for a key, [id, origin, run] in insertion order (cached, kept up to date by
+        :meth:`_keys`, the only writer of ``org_key`` rows other than ``ident`` ones)."""
+        entries = self._key_cache.get((kind, key))
+        if entries is None:
+            if len(self._key_cache) >= CACHE_LIMIT:
+                self._key_cache.clear()
+            entries = self._key_cache[(kind, key)] = [
+                list(r)
+                for r in self.db.execute(
+                    "SELECT id, origin, run FROM org_key WHERE kind = ? AND key = ? ORDER BY rowid", (kind, key)
+                )
+            ]
+        return entries
 
     def _lookup(self, kind: str, key: str) -> tuple[list[str], list[str]]:
         """Ids known by this key: (from other imports or this run, from this import's earlier runs)."""
         current: list[str] = []
         own_earlier: list[str] = []
-        for org_id, origin, run in self.db.execute(
-            "SELECT id, origin, run FROM org_key WHERE kind = ? AND key = ? ORDER BY rowid", (kind, key)
-        ):
+        for org_id, origin, run in self._key_rows(kind, key):
             if origin == self.origin and run != self.run:
                 own_earlier.append(org_id)
             elif org_id not in current:
@@ -349,6 +394,8 @@ class OrganisationRegistry:
             facts["label"] = row[0]
             facts["_origin"] = row[2]
             facts["_run"] = row[3]
+        if len(self._facts_cache) >= CACHE_LIMIT:
+            self._facts_cache.clear()
         self._facts_cache[org_id] = facts
         return facts
 

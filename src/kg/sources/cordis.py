@@ -42,6 +42,7 @@ from kg.sources.tabular import (
     Row,
     TableFile,
     check_text,
+    check_values,
     parse_amount,
     parse_bool,
     parse_date,
@@ -205,8 +206,7 @@ def _check_encoding(row: Row) -> None:
     if row.bad_encoding:
         column, _, what = row.bad_encoding[0].partition(":")
         raise CellError(column, f"broken encoding: {what}")
-    for column, value in row.values.items():
-        check_text(column, value)
+    check_values(row.values)
 
 
 def _shift_message(row: Row, width: int) -> str:
@@ -239,8 +239,11 @@ class CordisImport:
             CREATE TABLE project (key TEXT PRIMARY KEY, file TEXT, row INTEGER, data TEXT);
             CREATE TABLE org (project TEXT, seq INTEGER, file TEXT, row INTEGER, data TEXT);
             CREATE TABLE link (project TEXT, kind TEXT, seq INTEGER, file TEXT, row INTEGER, data TEXT);
+            PRAGMA cache_size = -16384;
             """
         )
+        # scratch: one transaction for the whole import (no commit per row), never committed
+        self.db.execute("BEGIN")
         self.seq = 0
         self.titles: dict[str, str] = {}  # legal-basis / topic code → title
         self.topic_parent: dict[str, str] = {}  # topic code → legal-basis code
@@ -286,9 +289,16 @@ class CordisImport:
     def _flush(self, batch: list[tuple]) -> None:
         if not batch:
             return
-        for table_name, values in batch:
-            placeholders = ",".join("?" * len(values))
-            self.db.execute(f"INSERT INTO {table_name} VALUES ({placeholders})", values)
+        # consecutive rows of one table in one executemany (rows keep their order: seq and rowid)
+        i, n = 0, len(batch)
+        while i < n:
+            table_name = batch[i][0]
+            j = i
+            while j < n and batch[j][0] == table_name:
+                j += 1
+            placeholders = ",".join("?" * len(batch[i][1]))
+            self.db.executemany(f"INSERT INTO {table_name} VALUES ({placeholders})", [values for _, values in batch[i:j]])
+            i = j
         batch.clear()
 
     def _next(self) -> int:
@@ -409,10 +419,12 @@ class CordisImport:
         doi = data["grantDoi"]
         if doi and not re.match(r"^10\.\S+/\S+$", doi):
             raise CellError("grantDoi", f"{doi!r} is not a DOI")
-        existing = self.db.execute("SELECT file, row FROM project WHERE key = ?", (key,)).fetchone()
-        if existing:
+        inserted = self.db.execute(
+            "INSERT INTO project VALUES (?, ?, ?, ?) ON CONFLICT (key) DO NOTHING", (key, table.name, row.number, json.dumps(data))
+        ).rowcount
+        if not inserted:
+            existing = self.db.execute("SELECT file, row FROM project WHERE key = ?", (key,)).fetchone()
             raise CellError("id", f"project {key} is already given at {existing[0]}:{existing[1]}")
-        self.db.execute("INSERT INTO project VALUES (?, ?, ?, ?)", (key, table.name, row.number, json.dumps(data)))
         return None  # type: ignore[return-value]
 
     def _read_organization(self, table: TableFile, row: Row) -> tuple:

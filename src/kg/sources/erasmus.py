@@ -23,6 +23,8 @@ tagged ``und`` (undetermined); summaries are the platform's English summaries (`
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 from typing import TYPE_CHECKING
 
@@ -31,7 +33,7 @@ from pydantic import ValidationError
 from kg.linking.countries import UnknownCountry, normalise
 from kg.linking.organisations import split_acronym
 from kg.records import Grant, Money, Organisation, PartialDate, ProjectRecord, SchemeConcept, Source
-from kg.sources.tabular import CellError, Row, TableFile, check_text, parse_amount, parse_bool, parse_date, parse_int, parse_url
+from kg.sources.tabular import CellError, Row, TableFile, check_values, parse_amount, parse_bool, parse_date, parse_int, parse_url
 from kg.uris import slugify
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,6 +58,73 @@ def _first(row: Row, *columns: str) -> tuple[str, str]:
         if row.get(c).strip():
             return c, row.get(c).strip()
     return (present[0] if present else columns[0]), ""
+
+
+class _Pick:
+    """:func:`_first` with the columns a header has resolved once (not on every row)."""
+
+    __slots__ = ("present", "fallback")
+
+    def __init__(self, header: set[str], columns: tuple[str, ...]):
+        self.present = [c for c in columns if c in header]
+        self.fallback = self.present[0] if self.present else columns[0]
+
+    def __call__(self, values: dict[str, str]) -> tuple[str, str]:
+        for c in self.present:
+            v = values[c].strip()
+            if v:
+                return c, v
+        return self.fallback, ""
+
+
+ORG_FIELDS = ("name", "type", "address", "region", "country", "website")
+COORDINATOR_COLUMNS = {
+    "name": ("Coordinating organisation name", "Coordinator's name", "Coordinator name"),
+    "type": ("Coordinating organisation type", "Coordinator organisation type", "Coordinator's organisation type"),
+    "address": ("Coordinator's address",),
+    "region": ("Coordinator's region",),
+    "country": ("Coordinator's country",),
+    "website": ("Coordinator's website",),
+}
+PARTNER_SUFFIXES = {
+    "name": "name", "type": "organisation type", "address": "address", "region": "region", "country": "country", "website": "website",
+}
+
+
+class _Layout:
+    """Where a table's organisation columns are, worked out once per header: the coordinator's, and the
+    ``Partner N …`` slots (N = 1, 2 … while ``Partner N name`` is a column). A row's partner slots whose
+    cells are all empty are skipped with one C-level pass (:func:`itertools.compress`) over those cells."""
+
+    def __init__(self, header: list[str]):
+        cols = set(header)
+        self.coordinator = {f: _Pick(cols, c) for f, c in COORDINATOR_COLUMNS.items()}
+        self.slots: list[dict[str, _Pick]] = []
+        flat: list[str] = []
+        slot_of: list[int] = []
+        for n in range(1, MAX_PARTNERS + 1):
+            prefix = f"Partner {n} "
+            if prefix + "name" not in cols:
+                break
+            picks = {f: _Pick(cols, (prefix + suffix,)) for f, suffix in PARTNER_SUFFIXES.items()}
+            for p in picks.values():
+                flat.extend(p.present)
+                slot_of.extend([n - 1] * len(p.present))
+            self.slots.append(picks)
+        self._slot_of = slot_of
+        self._cells = operator.itemgetter(*flat) if flat else None
+        self._single = len(flat) == 1
+        self.grant_column = next((c for c in header if c.startswith(GRANT_PREFIX)), None)
+
+    def partner_slots(self, values: dict[str, str]) -> list[dict[str, _Pick]]:
+        """The slots with at least one non-empty cell, in order."""
+        if self._cells is None:
+            return []
+        cells = self._cells(values)
+        if self._single:
+            cells = (cells,)
+        used = dict.fromkeys(itertools.compress(self._slot_of, cells))
+        return [self.slots[i] for i in used]
 
 
 def _clean(text: str) -> str:
@@ -113,6 +182,17 @@ class ErasmusImport:
         self.ctx = ctx
         self.scheme = ctx.scheme
         self.seen: dict[str, str] = {}  # project key → file:row
+        self._layouts: dict[tuple[str, ...], _Layout] = {}
+        # the programme scheme does not change during an import: its answers are remembered
+        self._curated: dict[tuple[str, str | None, str | None], str | None] = {}
+        self._defined: dict[tuple, str] = {}
+
+    def layout(self, table: TableFile) -> _Layout:
+        key = tuple(table.header)
+        found = self._layouts.get(key)
+        if found is None:
+            found = self._layouts[key] = _Layout(table.header)
+        return found
 
     def run(self, tables: list[tuple[TableFile, str]]) -> None:
         for table, _kind in tables:
@@ -149,9 +229,8 @@ class ErasmusImport:
 
     # ------------------------------------------------------------------ one row
     def record(self, table: TableFile, row: Row) -> ProjectRecord:
-        for column, value in row.values.items():
-            if value:
-                check_text(column, value)
+        check_values(row.values)
+        layout = self.layout(table)
         key_column, key = _first(row, *KEY_COLUMNS)
         if not key:
             raise CellError(key_column, "is empty: a project needs its identifier")
@@ -162,7 +241,7 @@ class ErasmusImport:
         title = _clean(row.get("Project Title"))
         if not title:
             raise CellError("Project Title", "is empty")
-        grant_column = next((c for c in row.values if c.startswith(GRANT_PREFIX)), None)
+        grant_column = layout.grant_column
         amount = parse_amount("EU Grant award in euros", row.get(grant_column)) if grant_column else None
         start = parse_date("Start date", row.get("Start date"))
         end = parse_date("End date", row.get("End date"))
@@ -179,7 +258,7 @@ class ErasmusImport:
                 self.ctx.resolve_country("Participating countries", code)
                 countries.append(code.upper())
 
-        organisations = self.organisations(row)
+        organisations = self.organisations(row, layout)
         programme = self.programme(row, key, call_year)
         summary = row.get("Project Summary").strip()
         categories = [_clean(t) for t in re.split(r";", row.get("Topics")) if t.strip()]
@@ -209,32 +288,17 @@ class ErasmusImport:
             success_story=parse_bool("Is Success Story", row.get("Is Success Story")),
         )
 
-    def organisations(self, row: Row) -> list[Organisation]:
+    def organisations(self, row: Row, layout: _Layout | None = None) -> list[Organisation]:
+        if layout is None:
+            layout = _Layout(list(row.values))
+        values = row.values
         out = []
-        coordinator = {
-            "name": _first(row, "Coordinating organisation name", "Coordinator's name", "Coordinator name"),
-            "type": _first(row, "Coordinating organisation type", "Coordinator organisation type", "Coordinator's organisation type"),
-            "address": _first(row, "Coordinator's address"),
-            "region": _first(row, "Coordinator's region"),
-            "country": _first(row, "Coordinator's country"),
-            "website": _first(row, "Coordinator's website"),
-        }
-        org = self.organisation(coordinator, "coordinator")
+        org = self.organisation({f: pick(values) for f, pick in layout.coordinator.items()}, "coordinator")
         if org:
             out.append(org)
-        for n in range(1, MAX_PARTNERS + 1):
-            prefix = f"Partner {n} "
-            if prefix + "name" not in row.values:
-                break
-            partner = {
-                "name": _first(row, prefix + "name"),
-                "type": _first(row, prefix + "organisation type"),
-                "address": _first(row, prefix + "address"),
-                "region": _first(row, prefix + "region"),
-                "country": _first(row, prefix + "country"),
-                "website": _first(row, prefix + "website"),
-            }
-            org = self.organisation(partner, "partner")
+        # slots whose cells are all empty state no partner (organisation() would return None for them)
+        for slot in layout.partner_slots(values):
+            org = self.organisation({f: pick(values) for f, pick in slot.items()}, "partner")
             if org:
                 out.append(org)
         return out
@@ -333,6 +397,13 @@ class ErasmusImport:
     # ------------------------------------------------------------------ concepts
     def _curated_by_name(self, text: str, broader: str | None, notation: str | None = None) -> str | None:
         """A concept of data/vocab/programmes.yaml under ``broader`` with this notation or name."""
+        args = (text, broader, notation)
+        if args in self._curated:
+            return self._curated[args]
+        found = self._curated[args] = self._find_curated(text, broader, notation)
+        return found
+
+    def _find_curated(self, text: str, broader: str | None, notation: str | None) -> str | None:
         key = normalise(text)
         for c in self.scheme.concepts:
             if c.broader != broader:
@@ -356,8 +427,13 @@ class ErasmusImport:
         new_id: str | None = None,
         notation: str | None = None,
     ) -> str:
+        args = (label, broader, level, new_id, notation)
+        known = self._defined.get(args)
+        if known is not None:
+            return known  # defining the same concept again with the same values changes nothing
         curated = self._curated_by_name(label, broader, notation)
         if curated:
+            self._defined[args] = curated
             return curated
         cid = _cap(new_id or (f"{broader}-{slugify(label)}" if broader else slugify(label)))
         if cid in self.ctx.curated_concept_ids:
@@ -365,4 +441,6 @@ class ErasmusImport:
         self.ctx.concepts.define(
             SchemeConcept(id=cid, level=level, label=label, notation=notation, broader=broader)  # type: ignore[arg-type]
         )
+        if len(self._defined) < 100_000:
+            self._defined[args] = cid
         return cid

@@ -41,6 +41,7 @@ __all__ = [
     "Row",
     "TableFile",
     "check_text",
+    "check_values",
     "open_tables",
     "parse_amount",
     "parse_bool",
@@ -60,7 +61,7 @@ class CellError(ValueError):
         self.reason = reason
 
 
-@dataclass
+@dataclass(slots=True)
 class Row:
     """One record of a table, its values keyed by header name (missing fields are '')."""
 
@@ -178,7 +179,8 @@ class TableFile:
             recorder = _LineRecorder(text)
             # strict: a quote inside a quoted field that is not doubled is an error, not silently dropped
             reader = csv.reader(recorder, delimiter=delimiter, strict=True)
-            width = len(self._header)
+            header = self._header
+            width = len(header)
             line = 1  # lines consumed so far (the header)
             while True:
                 start = line + 1
@@ -202,21 +204,24 @@ class TableFile:
                 line = 1 + reader.line_num
                 if not fields or (len(fields) == 1 and not fields[0].strip()):
                     continue  # blank line
-                bad = [
-                    f"{self._header[i] if i < width else f'field {i + 1}'}:{_bad_bytes(v)}"
-                    for i, v in enumerate(fields)
-                    if _has_surrogate(v)
-                ]
-                values = {h: _decode_lossy(fields[i]) if i < len(fields) else "" for i, h in enumerate(self._header)}
-                extra = [_decode_lossy(v) for v in fields[width:]]
-                yield Row(
-                    number=start,
-                    values=values,
-                    extra=extra,
-                    missing=max(0, width - len(fields)),
-                    bad_encoding=bad,
-                    lines=line - start + 1,
-                )
+                n = len(fields)
+                if _SURROGATE.search("\x00".join(fields)) is None:
+                    # the common case: every byte was UTF-8 (one search over the whole record)
+                    bad: list[str] = []
+                    values = dict(zip(header, fields))
+                    extra = fields[width:] if n > width else []
+                else:
+                    bad = [
+                        f"{header[i] if i < width else f'field {i + 1}'}:{_bad_bytes(v)}"
+                        for i, v in enumerate(fields)
+                        if _has_surrogate(v)
+                    ]
+                    values = dict(zip(header, map(_decode_lossy, fields)))
+                    extra = [_decode_lossy(v) for v in fields[width:]]
+                if n < width:
+                    for h in header[n:]:
+                        values[h] = ""
+                yield Row(start, values, extra, width - n if n < width else 0, bad, line - start + 1)
         finally:
             raw.close()
             archive = getattr(raw, "_kg_archive", None)
@@ -526,6 +531,16 @@ def check_text(column: str, value: str) -> str:
     if m:
         return _raise(column, f"broken encoding: {m.group(0)!r} in {_excerpt(value, m.start())} is UTF-8 read as Latin-1")
     return value
+
+
+def check_values(values: dict[str, str]) -> None:
+    """:func:`check_text` on every value of a row, in column order (the first broken one raises); one
+    search over the whole row when nothing is wrong (the separator cannot be part of a match)."""
+    joined = "\x00".join(values.values())
+    if "\ufffd" not in joined and _MOJIBAKE.search(joined) is None:
+        return
+    for column, value in values.items():
+        check_text(column, value)
 
 
 def _excerpt(value: str, at: int) -> str:
