@@ -274,7 +274,9 @@ ImportName = typer.Option(
 )
 Strict = typer.Option(False, "--strict", help="reject the whole file if any row is bad (default: load the valid rows, report the rest)")
 ValidateImport = typer.Option(
-    False, "--validate", help="also check the import's graph (with the curated graphs it refers to) against the SHACL shapes; refuse it on a violation"
+    True,
+    "--validate/--no-validate",
+    help="check the new store (curated graphs, every import, this one) against the SHACL shapes before it is served; refuse the import on a violation",
 )
 
 

@@ -70,6 +70,7 @@ from kg.sources.tabular import CellError, TableFile, open_tables
 from kg.store import releases
 from kg.store.base import StoreError
 from kg.uris import Minter, slugify
+from kg.validation import validate_store
 
 COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
 SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
@@ -781,7 +782,7 @@ def run_import(
     *,
     name: str | None = None,
     strict: bool = False,
-    validate: bool = False,
+    validate: bool = True,
     progress: Progress | None = None,
 ) -> ImportResult:
     """Import the tables in ``paths`` as ``{base}graph/import/<source>/<name>`` (see the module docstring).
@@ -918,17 +919,6 @@ def _run_locked(
             )
         if ctx.projects == 0 and not len(ctx.concepts) and not ctx.subjects:
             raise ImportFailed("nothing to import: no valid rows", ctx.rejects, rejects_path)
-        if validate:
-            if progress:
-                progress.note(f"validating {writer.quads} quads with SHACL")
-            report = validate_import(settings, artefact_tmp)
-            if not report.conforms:
-                lines = "\n".join(str(r) for r in report.violations[:20])
-                raise ImportFailed(
-                    f"--validate: {len(report.violations)} SHACL violation(s); the store was left unchanged\n{lines}",
-                    ctx.rejects,
-                    rejects_path,
-                )
         registry.close(commit=True)
         registry_closed = True
 
@@ -938,6 +928,20 @@ def _run_locked(
         graph_triples = _graph_count(store, graph)
         store_triples = len(store)
         store = None  # closes it
+        if validate:
+            # the whole new store — curated graphs, every import, this one — as the union of its graphs,
+            # on disk, with the fast SHACL engine; cross-import conflicts show here
+            if progress:
+                progress.note(f"validating the new store with SHACL ({store_triples} triples)")
+            report = validate_store(build_dir, settings.shapes_dir)
+            if not report.conforms:
+                lines = "\n".join(str(r) for r in report.violations[:20])
+                raise ImportFailed(
+                    f"SHACL: {len(report.violations)} violation(s) in the store with this import; "
+                    f"the store was left unchanged (use --no-validate to load anyway)\n{lines}",
+                    ctx.rejects,
+                    rejects_path,
+                )
 
         digest = writer.sha256
         assert digest is not None
@@ -1012,28 +1016,6 @@ def _run_locked(
             if final_artefact is not None:
                 gc_artefacts(var)
         shutil.rmtree(work, ignore_errors=True)
-
-
-def validate_import(settings: Settings, artefact: Path):  # type: ignore[no-untyped-def]
-    """SHACL-validate an import's graph together with what it refers to (the curated release: ontology,
-    programme scheme, vocabularies) — not the other imports, so the cost follows the import's size.
-
-    Uses the fast engine (the shapes compiled to SPARQL inside Oxigraph, :func:`kg.validation.validate_fast`)
-    when it is available, else pySHACL (about a thousand triples a second)."""
-    from kg.build import assemble
-    from kg.validation import load_shapes, quads_to_graph, validate, vocabulary_extract
-
-    assembled = assemble(settings)
-    with gzip.open(artefact, "rb") as f:
-        quads = list(ox.parse(f, format=ox.RdfFormat.N_QUADS))
-    content = [q for g, qs in assembled.graphs.items() if g not in assembled.vocab_graphs for q in qs] + quads
-    vocab = [q for g in assembled.vocab_graphs for q in vocabulary_extract(assembled.graphs[g])]
-    shapes = load_shapes(settings.shapes_dir)
-    try:
-        from kg.validation import validate_fast
-    except ImportError:  # pragma: no cover - the fast engine is optional
-        return validate(quads_to_graph(content + vocab), shapes, locate=assembled.locate)
-    return validate_fast(content + vocab, shapes, locate=assembled.locate)
 
 
 # --------------------------------------------------------------------------- review of organisation merges
