@@ -66,7 +66,7 @@ from kg.mapping import (
 )
 from kg.records import ProjectRecord, SchemeConcept, SubjectConcept
 from kg.sources.curated import RecordsInvalid, load_programme_scheme, load_projects
-from kg.sources.tabular import CellError, TableFile, open_tables
+from kg.sources.tabular import CellError, Row, TableFile, open_tables
 from kg.store import releases
 from kg.store.base import StoreError
 from kg.uris import Minter, slugify
@@ -455,6 +455,24 @@ class ImportContext:
             loc = ".".join(str(x) for x in err["loc"]) or "-"
             msg = err["msg"].removeprefix("Value error, ")
             self.reject(file, row, loc, msg)
+
+    def read_rows(self, table: TableFile, stats: TableStats, read: Callable[[Row], object]) -> Iterator[tuple[Row, object]]:
+        """The rows of ``table`` with what ``read`` makes of each; a row ``read`` refuses (a
+        :class:`CellError`, or a record the model refuses) is counted in ``stats``, reported as a
+        reject naming file, row and column, and left out."""
+        for row in table.rows(progress=stats.advance):
+            stats.rows += 1
+            try:
+                out = read(row)
+            except CellError as exc:
+                stats.rejected += 1
+                self.reject(table.name, row.number, exc.column, exc.reason)
+                continue
+            except ValidationError as exc:
+                stats.rejected += 1
+                self.reject_invalid(table.name, row.number, exc)
+                continue
+            yield row, out
 
     def skip(self, table: str, n: int, reason: str) -> None:
         self.skipped[f"{table}: {reason}"] += n

@@ -261,22 +261,15 @@ class CordisImport:
             width = len(table.header)
             with self.ctx.reading(table, kind) as stats:
                 batch: list[tuple] = []
-                for row in table.rows(progress=stats.advance):
-                    stats.rows += 1
-                    try:
-                        if kind not in ("legacy-project", "fp4-project"):
-                            if row.shifted:  # the extra (or missing) fields sit past the last column
-                                raise CellError(table.header[-1], _shift_message(row, width))
-                            _check_encoding(row)
-                        out = reader(table, row)
-                    except CellError as exc:
-                        stats.rejected += 1
-                        self.ctx.reject(table.name, row.number, exc.column, exc.reason)
-                        continue
-                    except ValidationError as exc:
-                        stats.rejected += 1
-                        self.ctx.reject_invalid(table.name, row.number, exc)
-                        continue
+
+                def read(row: Row, kind: str = kind, reader=reader, width: int = width):  # type: ignore[no-untyped-def]
+                    if kind not in ("legacy-project", "fp4-project"):
+                        if row.shifted:  # the extra (or missing) fields sit past the last column
+                            raise CellError(table.header[-1], _shift_message(row, width))
+                        _check_encoding(row)
+                    return reader(table, row)
+
+                for _row, out in self.ctx.read_rows(table, stats, read):
                     if isinstance(out, tuple):
                         batch.append(out)
                         if len(batch) >= 5000:

@@ -28,7 +28,6 @@ import operator
 import re
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
 
 from kg.linking.countries import UnknownCountry, normalise
 from kg.linking.organisations import split_acronym
@@ -198,30 +197,23 @@ class ErasmusImport:
         for table, _kind in tables:
             width = len(table.header)
             with self.ctx.reading(table, "projects") as stats:
-                for row in table.rows(progress=stats.advance):
-                    stats.rows += 1
-                    try:
-                        if row.error:
-                            raise CellError(row.error_column, row.error + "; row rejected")
-                        if row.shifted:
-                            fields = width + len(row.extra) - row.missing
-                            raise CellError(
-                                table.header[-1],
-                                f"columns shifted: the row has {fields} fields, the header {width} "
-                                "(an unescaped delimiter or quote inside a text field); row rejected",
-                            )
-                        if row.bad_encoding:
-                            column, _, what = row.bad_encoding[0].partition(":")
-                            raise CellError(column, f"broken encoding: {what}")
-                        record = self.record(table, row)
-                    except CellError as exc:
-                        stats.rejected += 1
-                        self.ctx.reject(table.name, row.number, exc.column, exc.reason)
-                        continue
-                    except ValidationError as exc:
-                        stats.rejected += 1
-                        self.ctx.reject_invalid(table.name, row.number, exc)
-                        continue
+
+                def read(row: Row, table: TableFile = table, width: int = width) -> ProjectRecord:
+                    if row.error:
+                        raise CellError(row.error_column, row.error + "; row rejected")
+                    if row.shifted:
+                        fields = width + len(row.extra) - row.missing
+                        raise CellError(
+                            table.header[-1],
+                            f"columns shifted: the row has {fields} fields, the header {width} "
+                            "(an unescaped delimiter or quote inside a text field); row rejected",
+                        )
+                    if row.bad_encoding:
+                        column, _, what = row.bad_encoding[0].partition(":")
+                        raise CellError(column, f"broken encoding: {what}")
+                    return self.record(table, row)
+
+                for row, record in self.ctx.read_rows(table, stats, read):
                     if self.ctx.add_record(record, table.name, row.number):
                         stats.loaded += 1
                     else:
