@@ -397,3 +397,12 @@ def test_docs_hold_the_current_evaluation() -> None:
     block = doc[doc.index(START_MARK) + len(START_MARK) : doc.index(END_MARK)].strip()
     current = evaluate_seeds(Settings()).markdown().strip()
     assert block == current, "docs/extraction.md is out of date: run `python -m kg.sources.pages --evaluate`"
+
+
+@pytest.mark.parametrize("text", ["Łódź Smart City", "Øresund Link", "ΕΛΛΑΔΑ", "Île-de-France 2030", "IC4LOP"])
+def test_record_ids_from_non_ascii_titles_are_valid_slugs(text):
+    """Regression: the id was the folded text, which keeps non-ASCII letters the record model refuses."""
+    from kg.extraction.text import slug
+    from kg.records import SLUG_RE
+
+    assert re.match(SLUG_RE, slug(text)), slug(text)

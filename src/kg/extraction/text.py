@@ -8,6 +8,7 @@ a heuristic). A value the page does not settle is an :class:`Ambiguity`: reporte
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,8 @@ STOP_WORDS: dict[str, frozenset[str]] = {
         ed e o ma se ogni tutti tutte sia cui dove""".split()
     ),
 }
+
+from kg.uris import slugify
 
 
 @dataclass
@@ -126,8 +129,15 @@ def fold(text: str) -> str:
 
 
 def slug(text: str, max_words: int = 8) -> str:
-    tokens = fold(text).split()[:max_words]
-    return "-".join(tokens) or "page"
+    """A record id from the first words of ``text``: an ASCII slug (:func:`kg.uris.slugify`, which the
+    record model's id pattern requires), or ``page-<hash>`` when no Latin letter or digit is left."""
+    words = " ".join(fold(text).split()[:max_words])
+    if not words:
+        return "page"
+    ascii_slug = slugify(words)
+    if ascii_slug == "x" and words != "x":  # e.g. a Greek or Cyrillic title
+        return "page-" + hashlib.sha1(words.encode("utf-8")).hexdigest()[:8]
+    return ascii_slug
 
 
 def strip_span(text: str, start: int, end: int, chars: str = " \t\r\n;,.:•-–—*·") -> tuple[int, int]:
