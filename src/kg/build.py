@@ -223,7 +223,7 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
                         "the served store was left unchanged",
                         report=whole,
                     )
-                report = Report(conforms=report.conforms, results=report.results + whole.warnings, graph=report.graph)
+                report = whole  # the store's report covers the curated graphs too (each result once)
         except StoreError as exc:
             releases.discard(build_dir)
             raise BuildFailed(f"{exc}; the served store was left unchanged") from exc

@@ -435,8 +435,8 @@ class ImportContext:
         self._merged_ids: set[str] = set()
         try:
             curated = load_projects(data / PROJECTS)
-        except RecordsInvalid:
-            curated = []
+        except RecordsInvalid as exc:  # else curated precedence and organisation seeding would silently stop
+            raise ImportFailed(f"{data / PROJECTS} is invalid, run `kg validate`: {exc}") from None
         self.curated_keys = {self.minter.project_key(r): f"data/projects/{p.name}" for p, r in curated}
         registry.register_seed((r for _, r in curated), self._resolve_or_none)
 
