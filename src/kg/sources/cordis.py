@@ -270,6 +270,9 @@ class CordisImport:
                     return reader(table, row)
 
                 for _row, out in self.ctx.read_rows(table, stats, read):
+                    if out is False:  # a one-row-per-project record the context refused (reported there)
+                        stats.rejected += 1
+                        continue
                     if isinstance(out, tuple):
                         batch.append(out)
                         if len(batch) >= 5000:
@@ -536,7 +539,7 @@ class CordisImport:
         return self._link("deliverables", table, row, data)
 
     # ------------------------------------------------------------------ legacy layouts (one row per project)
-    def _read_legacy_project(self, table: TableFile, row: Row) -> None:
+    def _read_legacy_project(self, table: TableFile, row: Row) -> bool:
         width = len(table.header)
         try:
             if row.error:
@@ -549,7 +552,7 @@ class CordisImport:
         if row.shifted:  # every value fitted its column, yet the field count is wrong
             raise CellError("objective" if "objective" in row.values else table.header[-1], _shift_message(row, width))
         _check_encoding(row)
-        self.ctx.add_record(record, table.name, row.number)
+        return self.ctx.add_record(record, table.name, row.number)
 
     def _legacy_record(self, table: TableFile, row: Row) -> tuple[ProjectRecord, list[str]]:
         id_column = "id" if "id" in row.values else "reference"
@@ -632,7 +635,7 @@ class CordisImport:
         )
         return record, countries
 
-    def _read_fp4_project(self, table: TableFile, row: Row) -> None:
+    def _read_fp4_project(self, table: TableFile, row: Row) -> bool:
         width = len(table.header)
         if row.shifted:
             raise CellError("General Information", _shift_message(row, width))
@@ -693,7 +696,7 @@ class CordisImport:
             funding_scheme_code=contract_type.split(" - ")[0].strip() or None,
             homepage=parse_url(_text(row, "Project Website")),
         )
-        self.ctx.add_record(record, table.name, row.number)
+        return self.ctx.add_record(record, table.name, row.number)
 
     # ------------------------------------------------------------------ assembling staged projects
     def assemble(self) -> None:

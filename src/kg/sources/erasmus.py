@@ -257,8 +257,7 @@ class ErasmusImport:
         categories += [_clean(t) for t in row.get("Activity type").split(",") if t.strip()]
         card = row.get("Results Platform Project Card").strip()
         web_links = [link for link in [parse_url(card.replace(" ", "%20"))] if link]
-        self.seen[key] = f"{table.name}:{row.number}"
-        return ProjectRecord(
+        record = ProjectRecord(
             id=slugify(key),
             language="en",
             source=Source(path=table.name),
@@ -279,6 +278,8 @@ class ErasmusImport:
             good_practice=parse_bool("Is Good Practice", row.get("Is Good Practice")),
             success_story=parse_bool("Is Success Story", row.get("Is Success Story")),
         )
+        self.seen[key] = f"{table.name}:{row.number}"  # only once the model has accepted the row
+        return record
 
     def organisations(self, row: Row, layout: _Layout | None = None) -> list[Organisation]:
         if layout is None:

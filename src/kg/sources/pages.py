@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
 from kg.config import Settings
 from kg.extraction import lists as L
@@ -940,11 +941,9 @@ def extract_text(text: str, source_path: str, *, settings: Settings | None = Non
     extraction.suggestions = suggestions
     try:
         extraction.model = ProjectRecord.model_validate(record)
-    except Exception as exc:  # pydantic ValidationError: report like a curated file would
-        errors = getattr(exc, "errors", None)
-        items = errors(include_url=False) if callable(errors) else [{"loc": (), "msg": str(exc)}]
+    except ValidationError as exc:  # reported like a curated file would be; other errors are bugs
         raise RecordsInvalid(
-            [RecordError(Path(source_path), ".".join(str(x) for x in e["loc"]), e["msg"]) for e in items]
+            [RecordError(Path(source_path), ".".join(str(x) for x in e["loc"]), e["msg"]) for e in exc.errors(include_url=False)]
         ) from None
     return extraction
 
