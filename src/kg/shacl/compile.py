@@ -44,7 +44,7 @@ from kg.shacl.terms import RDF, RDFS, SH, Unsupported, sparql_term
 __all__ = [
     "AntiJoin", "Compiler", "CountGuard", "FocusScan", "FragQuery", "MissingValues", "PathScan", "Plan",
     "SparqlQuery", "Use",
-    "compile_plan", "shapes_with_targets", "unsupported_features",
+    "compile_plan", "shapes_with_targets",
 ]
 
 FAMILIES = (value_type, cardinality, value_range, string, property_pair, logical, shape_based, other, sparql)
@@ -220,10 +220,6 @@ class Plan:
     uses: list[Use] = field(default_factory=list)
     items: list = field(default_factory=list)  # PathScan | FocusScan | FragQuery | SparqlQuery
     focus_tests: dict[str, str] = field(default_factory=dict)  # FocusSet key -> boolean over ?this
-    shape_count: int = 0
-
-    def queries(self) -> int:
-        return len(self.items)
 
 
 class Compiler:
@@ -351,7 +347,6 @@ class Compiler:
         self._cond_cache: dict[tuple, str] = {}
         self._shared: dict[tuple, object] = {}  # (shape, check) -> the FragQuery / SparqlQuery run over the whole graph
         roots = shapes_with_targets(self.g)
-        plan.shape_count = len(roots)
         for node in roots:
             shape = self.shape(node)
             targets = shape.targets()
@@ -555,6 +550,8 @@ def shapes_with_targets(g: rdflib.Graph) -> list:
         nodes.update(g.subjects(p, None))
     for t in (SH.NodeShape, SH.PropertyShape):
         for s in g.subjects(RDF.type, t):
+            # implicit class targets as pySHACL (the reference) finds them: typed rdfs:Class, or a type
+            # one rdfs:subClassOf step below it (the spec's SHACL instance would follow any depth)
             if isinstance(s, URIRef) and (s, RDF.type, RDFS.Class) in g:
                 nodes.add(s)
             elif isinstance(s, URIRef):
@@ -568,12 +565,3 @@ def shapes_with_targets(g: rdflib.Graph) -> list:
 
 def compile_plan(shapes: rdflib.Graph, subclasses: Callable[[URIRef], list[URIRef]] | None = None) -> Plan:
     return Compiler(shapes, subclasses).plan()
-
-
-def unsupported_features(shapes: rdflib.Graph) -> str | None:
-    """Why the shapes graph cannot be compiled, or None."""
-    try:
-        compile_plan(shapes)
-    except Unsupported as exc:
-        return str(exc)
-    return None

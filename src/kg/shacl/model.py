@@ -145,11 +145,6 @@ class Shape:
     def all(self, p: URIRef) -> list:
         return self.params.get(p, [])
 
-    def label(self) -> str:
-        if isinstance(self.node, URIRef):
-            return self.g.namespace_manager.normalizeUri(self.node) if self.g is not None else str(self.node)
-        return "[]"
-
     # ------------------------------------------------------------------ targets
     def targets(self) -> list[tuple[str, rdflib.term.Node]]:
         out: list[tuple[str, rdflib.term.Node]] = []
@@ -161,12 +156,12 @@ class Shape:
             out.append(("subjectsOf", p))
         for p in self.all(SH.targetObjectsOf):
             out.append(("objectsOf", p))
-        if isinstance(self.node, URIRef) and _is_class(self.g, self.node):
+        if isinstance(self.node, URIRef) and is_class(self.g, self.node):
             out.append(("class", self.node))  # implicit class target
         return out
 
 
-def _is_class(g: rdflib.Graph, node) -> bool:
+def is_class(g: rdflib.Graph, node) -> bool:
     """SHACL instance of rdfs:Class in the shapes graph (a node shape that is also a class)."""
     types = set(g.objects(node, RDF.type))
     if not types & {SH.NodeShape, SH.PropertyShape}:
@@ -181,15 +176,6 @@ def _is_class(g: rdflib.Graph, node) -> bool:
             continue
         seen.add(t)
         todo.extend(g.objects(t, RDFS.subClassOf))
-    return False
-
-
-def is_shape_node(g: rdflib.Graph, node) -> bool:
-    if (node, RDF.type, SH.NodeShape) in g or (node, RDF.type, SH.PropertyShape) in g:
-        return True
-    for p in (SH.targetClass, SH.targetNode, SH.targetObjectsOf, SH.targetSubjectsOf):
-        if (node, p, None) in g:
-            return True
     return False
 
 

@@ -9,8 +9,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SH, XSD
 
 __all__ = [
-    "RDF", "RDFS", "SH", "XSD", "IllFormedShapes", "Unsupported", "sparql_string", "sparql_term", "to_rdflib", "to_ox",
-    "ox_term_sparql",
+    "RDF", "RDFS", "SH", "XSD", "IllFormedShapes", "Unsupported", "sparql_string", "sparql_term", "to_ox",
 ]
 
 
@@ -44,28 +43,6 @@ def sparql_term(term: rdflib.term.Node) -> str:
             return f"{lex}^^<{term.datatype}>"
         return lex
     raise Unsupported(f"a blank node of the shapes graph ({term!r}) used as a value")
-
-
-def ox_term_sparql(term) -> str | None:
-    """A pyoxigraph term as SPARQL text (None for blank nodes, which a query cannot name)."""
-    if isinstance(term, ox.BlankNode):
-        return None
-    return str(term)
-
-
-def to_rdflib(term) -> rdflib.term.Node:
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        dt = term.datatype.value
-        if dt == str(XSD.string):
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt), normalize=False)
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 def to_ox(term: rdflib.term.Node):
