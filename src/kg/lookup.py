@@ -221,7 +221,13 @@ def labels(store: Store, uris: Iterable[str], lang: str = "en") -> dict[str, str
     path = getattr(store, "path", None)
     cache = None
     if path is not None and store.read_only:
-        cache = _LABEL_CACHE.setdefault((str(path), lang), {})
+        key = (str(path), lang)
+        cache = _LABEL_CACHE.get(key)
+        if cache is None:
+            with _ORDER_LOCK:
+                for old in [k for k in _LABEL_CACHE if k[0] != key[0]]:  # an older build's labels
+                    del _LABEL_CACHE[old]
+                cache = _LABEL_CACHE.setdefault(key, {})
         known = {u: cache[u] for u in wanted if u in cache}
         missing = [u for u in wanted if u not in cache]
         if not missing:
