@@ -27,6 +27,7 @@ slugged codes (``HORIZON.2.5`` → ``horizon-2-5``, ``ERC-2023-STG`` → ``erc-2
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -161,6 +162,9 @@ def legal_basis_parent(code: str) -> str | None:
     return None
 
 
+_parent_code = functools.lru_cache(maxsize=65536)(legal_basis_parent)
+
+
 def framework_of(code: str) -> str | None:
     """The framework programme a legal-basis or programme code belongs to (HORIZON, H2020, FP4 …)."""
     if code.startswith(("HORIZON", "EURATOM.")) or code == "EURATOM2027":
@@ -249,6 +253,7 @@ class CordisImport:
         self.topic_parent: dict[str, str] = {}  # topic code → legal-basis code
         self.code_framework: dict[str, str] = {}  # programme code → framework (FP1 …)
         self.subject_concepts: dict[str, SubjectConcept] = {}
+        self._concept_memo: dict[tuple, str] = {}  # see _chain
 
     # ------------------------------------------------------------------ driver
     def run(self, tables: list[tuple[TableFile, str]]) -> None:
@@ -349,8 +354,24 @@ class CordisImport:
             concept.definition = defs
         return None
 
+    def _chain(self, code: str | None) -> tuple:
+        """What the definitions of a legal-basis concept and its ancestors depend on (the memo key)."""
+        parts = []
+        while code is not None:
+            parts.append((code, self.code_framework.get(code), self.titles.get(code)))
+            code = _parent_code(code)
+        return tuple(parts)
+
     def _legal_basis_concept(self, code: str) -> str:
-        """The id of a legal-basis concept, with its ancestors up to the framework programme."""
+        """The id of a legal-basis concept, with its ancestors up to the framework programme (defined
+        once per state of what they depend on: a project names the same few codes again and again)."""
+        key = self._chain(code)
+        cid = self._concept_memo.get(key)
+        if cid is None:
+            cid = self._concept_memo[key] = self._define_legal_basis(code)
+        return cid
+
+    def _define_legal_basis(self, code: str) -> str:
         cid = concept_id(code, self.reserved)
         parent = legal_basis_parent(code)
         framework = framework_of(code) or self.code_framework.get(code)
@@ -373,6 +394,13 @@ class CordisImport:
         return cid
 
     def _topic_concept(self, code: str, parent: str | None, framework: str | None) -> str:
+        key = ("topic", code, self.titles.get(code), framework, self._chain(parent))
+        cid = self._concept_memo.get(key)
+        if cid is None:
+            cid = self._concept_memo[key] = self._define_topic(code, parent, framework)
+        return cid
+
+    def _define_topic(self, code: str, parent: str | None, framework: str | None) -> str:
         cid = concept_id(code, self.reserved)
         if parent:
             broader = self._legal_basis_concept(parent)
