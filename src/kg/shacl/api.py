@@ -10,7 +10,7 @@ import pyoxigraph as ox
 import rdflib
 
 from kg.shacl.compile import Plan, compile_plan
-from kg.shacl.engine import default_workers, run_plan, subclass_map
+from kg.shacl.engine import data_counter, default_workers, run_plan, subclass_map
 from kg.shacl.report import FastReport, build_report
 from kg.shacl.terms import to_ox
 
@@ -74,7 +74,7 @@ class FastValidator:
         store, default_union, path = load_store(data)
         union = default_union if union is None else union
         t1 = time.perf_counter()
-        self.plan = compile_plan(self.shapes, subclass_map(store, union))
+        self.plan = compile_plan(self.shapes, subclass_map(store, union), count=data_counter(store, union))
         t2 = time.perf_counter()
         if workers is None:  # processes pay off on big graphs only
             workers = default_workers() if _big(store, path) else 1

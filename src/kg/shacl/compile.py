@@ -38,11 +38,11 @@ from rdflib import BNode, URIRef
 from kg.shacl import cardinality, logical, other, property_pair, shape_based, sparql, string, value_range, value_type
 from kg.shacl.model import CORE_PARAMETERS, NON_VALIDATING, FocusCheck, Fresh, Shape, ValueCheck, wrap
 from kg.shacl.paths import Path
-from kg.shacl.targets import FocusSet, Targets, ValuesOf
+from kg.shacl.targets import TYPE, FocusSet, Targets, ValuesOf
 from kg.shacl.terms import RDF, RDFS, SH, Unsupported, sparql_term
 
 __all__ = [
-    "AntiJoin", "Compiler", "CountGuard", "FocusScan", "FragQuery", "MissingValues", "PathScan", "Plan",
+    "AntiJoin", "ClassScan", "Compiler", "CountGuard", "FocusScan", "FragQuery", "MissingValues", "PathScan", "Plan",
     "SparqlQuery", "Use",
     "compile_plan", "shapes_with_targets",
 ]
@@ -113,6 +113,29 @@ class PathScan:
         fbinds, any_, cols = self._flags()
         return (f"SELECT DISTINCT ?this ?value {cols} WHERE {{ VALUES ?value {{ {' '.join(values)} }} "
                 f"?this {self.path} ?value . {binds} {fbinds} FILTER({any_}) }}")
+
+
+@dataclass
+class ClassScan:
+    """Value checks of one path for one set of focus nodes that are the instances of a few classes,
+    started from those instances instead of from every value of the path. Split off a
+    :class:`PathScan` when the classes have far fewer instances than the path has values (e.g. an
+    identifier pattern for organisations, on a property every project has too): the scan no longer
+    decodes every value for that check, nor looks up the class of each value that fails it."""
+
+    path: str
+    focus_set: str
+    pattern: str  # enumerates ?this (the instances of the classes)
+    conds: list[str] = field(default_factory=list)  # boolean expressions over ?value
+    uses: list[list[int]] = field(default_factory=list)  # per cond: indexes into Plan.uses (of this focus set)
+
+    def query(self) -> str:
+        binds = " ".join(f"BIND({wrap(c)} AS ?c{i})" for i, c in enumerate(self.conds))
+        fail = " || ".join(f"!?c{i}" for i in range(len(self.conds)))
+        cols = " ".join(f"?c{i}" for i in range(len(self.conds)))
+        # the join in a sub-query: else Oxigraph evaluates the checks on every value of the path before joining
+        return (f"SELECT DISTINCT ?this ?value {cols} WHERE {{ {{ SELECT ?this ?value WHERE {{ {self.pattern} "
+                f"?this {self.path} ?value . }} }} {binds} FILTER({fail}) }}")
 
 
 @dataclass
@@ -220,12 +243,15 @@ class Plan:
     uses: list[Use] = field(default_factory=list)
     items: list = field(default_factory=list)  # PathScan | FocusScan | FragQuery | SparqlQuery
     focus_tests: dict[str, str] = field(default_factory=dict)  # FocusSet key -> boolean over ?this
+    focus_classes: dict[str, list[str]] = field(default_factory=dict)  # FocusSet key -> its classes (class targets)
 
 
 class Compiler:
-    def __init__(self, shapes: rdflib.Graph, subclasses: Callable[[URIRef], list[URIRef]] | None = None):
+    def __init__(self, shapes: rdflib.Graph, subclasses: Callable[[URIRef], list[URIRef]] | None = None,
+                 count: Callable[[str], int] | None = None):
         self.g = shapes
         self._subclasses = subclasses
+        self._count = count  # SELECT (COUNT(*) AS ?n) query text -> n, on the data (None: no statistics)
         self._shapes: dict[object, Shape] = {}
         self._checks: dict[object, list] = {}
         self._stack: list[object] = []
@@ -346,6 +372,7 @@ class Compiler:
         self._focus_scans: dict[str, FocusScan] = {}
         self._cond_cache: dict[tuple, str] = {}
         self._shared: dict[tuple, object] = {}  # (shape, check) -> the FragQuery / SparqlQuery run over the whole graph
+        self._class_sets: dict[str, FocusSet] = {}  # focus sets that are the instances of classes
         roots = shapes_with_targets(self.g)
         for node in roots:
             shape = self.shape(node)
@@ -353,12 +380,63 @@ class Compiler:
             if not targets:
                 continue
             self._emit(shape, Targets(targets, self.subclasses), depth=0)
+        if self._count is not None:
+            self._split_small_classes(plan)
         plan.items = list(self._path_scans.values()) + list(self._focus_scans.values()) + plan.items
         use_focus = {i: u.focus_set for i, u in enumerate(plan.uses)}
         for item in plan.items:
             if isinstance(item, (PathScan, AntiJoin, MissingValues)):
                 item.finish(use_focus, plan.focus_tests)
         return plan
+
+    # a check moves to a ClassScan when its classes have at most 1/SPLIT_RATIO as many instances as the path has values
+    SPLIT_RATIO = 4
+
+    def _split_small_classes(self, plan: Plan) -> None:
+        """Checks of a path scan asked only for focus sets of classes that are few compared to the
+        path's values are checked from those classes' instances (:class:`ClassScan`); the path scan
+        keeps the rest (and disappears when nothing is left). A check asked for every focus set of the
+        scan stays: its values are decoded once for all of them. Needs two counts on the data per
+        candidate (the classes' instances; the path's values, up to SPLIT_RATIO times that)."""
+        class_counts: dict[str, int] = {}
+
+        def instances(fs: str) -> int:
+            if fs not in class_counts:
+                classes = plan.focus_classes[fs]
+                class_counts[fs] = self._count(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?_c {{ {' '.join(classes)} }} ?_s {TYPE} ?_c }}")
+            return class_counts[fs]
+
+        for key, scan in list(self._path_scans.items()):
+            if not isinstance(scan, PathScan) or scan.distinct:
+                continue
+            focus = [{plan.uses[u].focus_set for u in us} for us in scan.uses]
+            every = set().union(*focus) if focus else set()
+            moved: dict[str, list[int]] = {}  # focus set -> cond indexes
+            for i, sets in enumerate(focus):
+                if sets == every or not all(fs in self._class_sets for fs in sets):
+                    continue
+                total = sum(instances(fs) for fs in sets)
+                limit = self.SPLIT_RATIO * total + 1
+                values = self._count(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?_s WHERE {{ ?_s {scan.path} ?_o }} LIMIT {limit} }} }}")
+                if values >= limit:
+                    for fs in sets:
+                        moved.setdefault(fs, []).append(i)
+            if not moved:
+                continue
+            for fs, conds in moved.items():
+                split = ClassScan(scan.path, fs, self._class_sets[fs].pattern("?this", Fresh("_k")))
+                for i in conds:
+                    split.conds.append(scan.conds[i])
+                    split.uses.append([u for u in scan.uses[i] if plan.uses[u].focus_set == fs])
+                self._path_scans[("class", scan.path, fs)] = split
+            keep = [i for i in range(len(scan.conds)) if i not in {j for js in moved.values() for j in js}]
+            if not keep:
+                del self._path_scans[key]
+                continue
+            scan.conds = [scan.conds[i] for i in keep]
+            scan.uses = [scan.uses[i] for i in keep]
 
     @staticmethod
     def _last_fresh(text: str) -> str:
@@ -381,6 +459,10 @@ class Compiler:
     def _register_focus_set(self, fs: FocusSet) -> None:
         if fs.key not in self._plan.focus_tests:
             self._plan.focus_tests[fs.key] = fs.test("?this", self.fresh)
+            classes = fs.classes()
+            if classes is not None:
+                self._plan.focus_classes[fs.key] = classes
+                self._class_sets[fs.key] = fs
 
     def _focus_scan(self, fs: FocusSet) -> FocusScan:
         scan = self._focus_scans.get(fs.key)
@@ -488,9 +570,12 @@ class Compiler:
                     # when many nodes have several values, one GROUP BY over the whole graph beats a join per focus set
                     self._register_focus_set(fs)
                     if guard.by_lang is None:
+                        # only the values of nodes with several (a GROUP BY of encoded terms, cheap) are
+                        # decoded for their language tag (LANG of a non-literal: an error, filtered out)
+                        multi = f"SELECT ?this WHERE {{ ?this {c.guard_path} ?_w }} GROUP BY ?this HAVING (COUNT(*) > 1)"
                         guard.by_lang = FragQuery([], (
-                            f"SELECT ?this ?lang WHERE {{ ?this {c.guard_path} ?_v . BIND(LANG(?_v) AS ?lang) "
-                            f"FILTER(isLiteral(?_v) && ?lang != \"\") }} GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?_v) > 1)"
+                            f"SELECT ?this ?lang WHERE {{ {{ SELECT ?this ?_v WHERE {{ {{ {multi} }} ?this {c.guard_path} ?_v }} }} "
+                            f"BIND(LANG(?_v) AS ?lang) FILTER(?lang != \"\") }} GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?_v) > 1)"
                         ), True, {"lang": "lang"})
                     guard.by_lang.uses.append(use)
                 for q in guard.queries:
@@ -563,5 +648,8 @@ def shapes_with_targets(g: rdflib.Graph) -> list:
     return sorted(nodes, key=lambda n: (isinstance(n, BNode), str(n)))
 
 
-def compile_plan(shapes: rdflib.Graph, subclasses: Callable[[URIRef], list[URIRef]] | None = None) -> Plan:
-    return Compiler(shapes, subclasses).plan()
+def compile_plan(shapes: rdflib.Graph, subclasses: Callable[[URIRef], list[URIRef]] | None = None,
+                 count: Callable[[str], int] | None = None) -> Plan:
+    """``subclasses``: the data's rdfs:subClassOf closure; ``count``: runs a COUNT query on the data
+    (statistics for choosing how to scan; without it the plan does not depend on data sizes)."""
+    return Compiler(shapes, subclasses, count).plan()

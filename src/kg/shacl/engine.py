@@ -17,10 +17,12 @@ from concurrent.futures import ProcessPoolExecutor
 
 import pyoxigraph as ox
 
-from kg.shacl.compile import AntiJoin, CountGuard, FocusScan, FragQuery, MissingValues, PathScan, Plan, SparqlQuery
+from kg.shacl.compile import (
+    AntiJoin, ClassScan, CountGuard, FocusScan, FragQuery, MissingValues, PathScan, Plan, SparqlQuery,
+)
 from kg.shacl.terms import Unsupported
 
-__all__ = ["ValidationFailure", "run_plan", "encode", "subclass_map"]
+__all__ = ["ValidationFailure", "data_counter", "run_plan", "encode", "subclass_map"]
 
 CHUNK = 2000  # focus nodes per VALUES block when checking candidates against targets
 GUARD_LIMIT = 20000  # beyond this many multi-valued nodes a guarded check runs over all its focus nodes
@@ -117,6 +119,17 @@ def _run_focus_scan(store, union, item: FocusScan) -> list:
     return out
 
 
+def _run_class_scan(store, union, item: ClassScan) -> list:
+    out = []
+    n = len(item.conds)
+    for r in _query(store, item.query(), union):
+        this, value = encode(r["this"]), encode(r["value"])
+        for i in range(n):
+            if not _true(r[f"c{i}"]):
+                out.extend((u, this, value, None, {}) for u in item.uses[i])
+    return out
+
+
 def _by_focus_set(store, union, uses: list[int], candidates: set, tests: dict, use_focus: dict) -> dict:
     """use -> the candidates that are focus nodes of the use's focus set."""
     confirmed: dict[str, set] = {}
@@ -202,6 +215,8 @@ def run_item(store, union: bool, item, tests: dict, use_focus: dict) -> list:
         return _run_path_scan(store, union, item) if isinstance(item, PathScan) else _run_anti_join(store, union, item)
     if isinstance(item, FocusScan):
         return _run_focus_scan(store, union, item)
+    if isinstance(item, ClassScan):
+        return _run_class_scan(store, union, item)
     if isinstance(item, FragQuery):
         return _run_frag(store, union, item, tests, use_focus)
     if isinstance(item, CountGuard):
@@ -253,7 +268,7 @@ def _work(args):
     return index, out, time.perf_counter() - t
 
 
-_ORDER = {"PathScan": 0, "AntiJoin": 1, "SparqlQuery": 2, "MissingValues": 3, "CountGuard": 4, "FragQuery": 5,
+_ORDER = {"PathScan": 0, "ClassScan": 1, "AntiJoin": 1, "SparqlQuery": 2, "MissingValues": 3, "CountGuard": 4, "FragQuery": 5,
           "FocusScan": 6}
 
 
@@ -321,6 +336,14 @@ def subclass_map(store: ox.Store, union: bool = False):
         return [URIRef(s) for s in sorted(seen)]
 
     return subclasses
+
+
+def data_counter(store: ox.Store, union: bool = False):
+    """A function running a ``SELECT (COUNT(*) AS ?n)`` query on the store: statistics for the plan."""
+    def count(text: str) -> int:
+        return int(next(iter(_query(store, text, union)))["n"].value)
+
+    return count
 
 
 def default_workers() -> int:

@@ -77,7 +77,9 @@ class Frag:
 @dataclass
 class ValueCheck:
     component: URIRef
-    cond: Callable[[str], str]  # value-node variable -> boolean expression, true when it conforms
+    # value-node variable -> boolean expression, true when it conforms; always evaluated as
+    # COALESCE(expr, false) (see wrap): an error counts as not conforming
+    cond: Callable[[str], str]
     expensive: bool = False  # looks things up (EXISTS): evaluate once per distinct value
     default_message: str = ""
     anti: Callable[[str], str] | None = None  # a pattern matching exactly the conforming values (for MINUS)

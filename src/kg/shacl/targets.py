@@ -23,6 +23,11 @@ class FocusSet:
     def test(self, var: str, fresh) -> str:  # boolean expression
         raise NotImplementedError
 
+    def classes(self) -> list[str] | None:
+        """When the focus nodes are the SHACL instances of some classes (and nothing else): those
+        classes, subclasses included, as SPARQL terms; otherwise None."""
+        return None
+
 
 class Targets(FocusSet):
     def __init__(self, targets: list[tuple[str, object]], subclasses: Callable[[object], list]):
@@ -56,6 +61,11 @@ class Targets(FocusSet):
         if len(self.parts) == 1:
             return self._one(*self.parts[0], var, fresh)
         return " UNION ".join("{ " + self._one(k, t, var, fresh) + " }" for k, t in self.parts)
+
+    def classes(self) -> list[str] | None:
+        if not self.parts or any(kind != "class" for kind, _ in self.parts):
+            return None
+        return sorted({c for _, t in self.parts for c in t})
 
     def test(self, var: str, fresh) -> str:
         tests = []
