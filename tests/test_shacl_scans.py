@@ -141,3 +141,46 @@ def test_unguarded_value_checks(value, conforms):
     _, fast, ref = _run(data, shapes)
     assert _keys(fast) == _keys(ref)
     assert fast.conforms == ref.conforms == conforms
+
+
+def test_plan_reused_only_while_the_data_answers_the_same():
+    """FastValidator keeps its plan between calls: reused when the data has the same subclass
+    statements and count answers, recompiled when not; every call reports what pySHACL reports."""
+    shapes = rdflib.Graph().parse(data=SHAPES, format="turtle")
+    validator = FastValidator(shapes)
+
+    def check(data_ttl: str):
+        data = rdflib.Graph().parse(data=data_ttl, format="turtle")
+        fast = validator.validate(data)
+        ref = validate(data, rdflib.Graph().parse(data=SHAPES, format="turtle"))  # pySHACL adds to its shapes graph
+        assert _keys(fast) == _keys(ref) and len(fast.results) == len(ref.results)
+        return validator.plan
+
+    first = check(_data())
+    assert check(_data()) is first  # same data: same plan
+    # without the subclass statement ex:o3 (an ex:SubOrg) is no organisation any more
+    no_sub = _data().replace("ex:SubOrg rdfs:subClassOf ex:Org .", "")
+    second = check(no_sub)
+    assert second is not first
+    assert all("http://example.org/SubOrg" not in it.pattern for it in second.items if isinstance(it, ClassScan))
+    # as many organisations as projects: the counts differ, ex:id is not split off any more
+    lines = [PREFIXES, "ex:SubOrg rdfs:subClassOf ex:Org ."]
+    for i in range(10):
+        lines.append(f'ex:o{i} a ex:Org ; ex:id "org-{i}" ; rdfs:label "O{i}"@en .')
+        lines.append(f'ex:p{i} a ex:Project ; ex:id "P_{i}" ; rdfs:label "P{i}"@en .')
+    lines.append('ex:o1 ex:id "Bad Org" .')
+    third = check("\n".join(lines))
+    split = {it.path for it in third.items if isinstance(it, ClassScan)}
+    assert third is not second and "<http://example.org/id>" not in split
+    assert check(_data()) is not third  # back to the first data: compiled again, same results
+
+
+def test_validate_store_keeps_the_validator_while_shapes_are_unchanged(tmp_path):
+    from kg.validation import _validator
+
+    (tmp_path / "a.ttl").write_text(SHAPES)
+    v1 = _validator(tmp_path)
+    assert _validator(tmp_path) is v1
+    (tmp_path / "b.ttl").write_text(PREFIXES + "ex:X a sh:NodeShape ; sh:targetClass ex:Y ; sh:nodeKind sh:IRI .")
+    v2 = _validator(tmp_path)
+    assert v2 is not v1 and len(v2.shapes) > len(v1.shapes)

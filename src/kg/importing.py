@@ -645,8 +645,7 @@ class _HashingFile:
         self.file.close()
 
 
-ARTEFACT_CHUNK_BYTES = 32 << 20  # N-Quads handed to the loader at a time (whole lines), at first
-ARTEFACT_CHUNK_MAX = 128 << 20  # … growing to this for a large import
+ARTEFACT_CHUNK_BYTES = 32 << 20  # N-Quads handed to the loader at a time (whole lines)
 ARTEFACT_QUEUE = 2  # chunks waiting for the loader: bounds the memory mapping can run ahead with
 ARTEFACT_COMPRESSLEVEL = 1
 
@@ -676,7 +675,6 @@ class _Artefact:
         self._error: BaseException | None = None
         self._abort = False
         self._closed = False
-        self._written = 0
         self._thread = threading.Thread(target=self._consume, name="kg-import-loader", daemon=True)
         self._thread.start()
 
@@ -692,12 +690,8 @@ class _Artefact:
         self._parts.append(data)
         self._size += len(data)
         if self._size >= self._chunk_bytes:
-            self._written += self._size
-            # each bulk_load call sorts its chunk into new SST files that RocksDB must then compact with
-            # the rest: chunks grow with the graph (an eighth of what is written, at most
-            # ARTEFACT_CHUNK_MAX), so a large import makes few large files, and the last chunk, loaded
-            # after mapping ends, stays small for a small import
-            self._chunk_bytes = max(self._chunk_bytes, min(ARTEFACT_CHUNK_MAX, self._written // 8))
+            # fixed-size chunks: measured at 100k CORDIS projects, loading in 32 MiB calls costs the same
+            # CPU as one raw `oxigraph load` (91 s vs 89 s); chunks growing to 128 MiB cost more (102 s)
             self._hand_over()
 
     def _hand_over(self) -> None:

@@ -238,10 +238,26 @@ def validate_store(
     curated release only). The union repeats a statement held by several graphs; the engine's
     queries count distinct values, so repeats do not change results.
     """
-    from kg.shacl import FastValidator
-
     path = Path(path)
     if not path.is_dir():
         raise FileNotFoundError(f"no Oxigraph store at {path}")
-    shapes = load_shapes(Path(shapes_dir))
-    return FastValidator(shapes).validate(path.resolve(), locate=locate, workers=workers, union=True)
+    return _validator(Path(shapes_dir)).validate(path.resolve(), locate=locate, workers=workers, union=True)
+
+
+_VALIDATORS: dict = {}  # shapes directory -> (state of its *.ttl files, FastValidator)
+
+
+def _validator(shapes_dir: Path):
+    """The fast validator of a shapes directory, kept while its ``*.ttl`` files are unchanged (by
+    name, size and modification time): shapes parsed once, plan compiled once per state of the data's
+    subclasses and counts (:class:`kg.shacl.FastValidator` checks those itself)."""
+    from kg.shacl import FastValidator
+
+    key = shapes_dir.resolve()
+    state = tuple((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(key.glob("*.ttl")))
+    hit = _VALIDATORS.get(key)
+    if hit is not None and hit[0] == state:
+        return hit[1]
+    validator = FastValidator(load_shapes(key))
+    _VALIDATORS[key] = (state, validator)
+    return validator

@@ -54,12 +54,34 @@ def _big(store: ox.Store, path: str | None) -> bool:
 
 
 class FastValidator:
-    """Shapes compiled against a store (the plan depends on the data's rdfs:subClassOf)."""
+    """Shapes compiled against a store (the plan depends on the data's rdfs:subClassOf and on a few
+    counts on the data). The plan is kept between calls and reused when the data gives the same
+    answers to everything the compilation asked of it (the subclass statements, each count query):
+    compiling is a function of the shapes and those answers only."""
 
     def __init__(self, shapes: rdflib.Graph):
         self.shapes = shapes
         self.plan: Plan | None = None
         self.timings: dict[str, float] = {}
+        self._cached: tuple | None = None  # (len(shapes), subclass key, [(count query, answer)], plan)
+
+    def _compile(self, store: ox.Store, union: bool) -> Plan:
+        subclasses = subclass_map(store, union)
+        count = data_counter(store, union)
+        cached = self._cached
+        if (cached is not None and cached[0] == len(self.shapes) and cached[1] == subclasses.key
+                and all(count(q) == n for q, n in cached[2])):
+            return cached[3]
+        asked: list[tuple[str, int]] = []
+
+        def recording(q: str) -> int:
+            n = count(q)
+            asked.append((q, n))
+            return n
+
+        plan = compile_plan(self.shapes, subclasses, count=recording)
+        self._cached = (len(self.shapes), subclasses.key, asked, plan)
+        return plan
 
     def validate(
         self,
@@ -74,7 +96,7 @@ class FastValidator:
         store, default_union, path = load_store(data)
         union = default_union if union is None else union
         t1 = time.perf_counter()
-        self.plan = compile_plan(self.shapes, subclass_map(store, union), count=data_counter(store, union))
+        self.plan = self._compile(store, union)
         t2 = time.perf_counter()
         if workers is None:  # processes pay off on big graphs only
             workers = default_workers() if _big(store, path) else 1

@@ -321,6 +321,7 @@ def subclass_map(store: ox.Store, union: bool = False):
     for r in _query(store, q, union):
         if isinstance(r["sub"], ox.NamedNode) and isinstance(r["sup"], ox.NamedNode):
             children.setdefault(r["sup"].value, set()).add(r["sub"].value)
+    key = frozenset((sup, sub) for sup, subs in children.items() for sub in subs)
 
     from rdflib import URIRef
 
@@ -335,6 +336,7 @@ def subclass_map(store: ox.Store, union: bool = False):
                     todo.append(s)
         return [URIRef(s) for s in sorted(seen)]
 
+    subclasses.key = key  # the rdfs:subClassOf statements the function answers from (a plan cache key)
     return subclasses
 
 
