@@ -157,6 +157,78 @@ def test_failed_import_leaves_no_build_and_the_store_unchanged(seed_build: Path,
     assert read_manifest(before)["imports"] == []
 
 
+def _quads(var: Path) -> set[str]:
+    store = ox.Store.read_only(str(releases.current(var)))
+    try:
+        return {str(q) for q in store}
+    finally:
+        del store
+
+
+@pytest.mark.parametrize("ratio", [0.0, 1e12], ids=["rebuild", "checkpoint"])
+def test_reimport_by_rebuild_or_by_checkpoint_gives_the_same_store(
+    seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ratio: float
+) -> None:
+    """Re-importing drops the old graph either by building the store afresh (curated graphs copied,
+    the other imports loaded from their artefacts) or from a checkpoint with remove_graph: same store."""
+    import shutil
+
+    import kg.importing
+
+    base = fresh_var(seed_build, tmp_path / "base")
+    header, rows = read_csv(HEAD / "project_df_100.csv")
+    oheader, orows = read_csv(HEAD / "organization_df_100.csv")
+    orgs = write_official_csv(tmp_path / "organization.csv", oheader, orows)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_official_csv(tmp_path / "a" / "project.csv", header, rows[:40])
+    second = write_official_csv(tmp_path / "b" / "project.csv", header, rows[40:80])
+    run_import(Settings(var_dir=base), "cordis", [first, orgs], name="first")
+    run_import(Settings(var_dir=base), "cordis", [second, orgs], name="second")
+    expected = _quads(base)
+
+    var = tmp_path / "var"
+    shutil.copytree(base, var, symlinks=True)
+    monkeypatch.setattr(kg.importing, "REBUILD_RATIO", ratio)
+    removed: list[str] = []
+    real_remove = ox.Store.remove_graph
+
+    def spy(self, graph):  # type: ignore[no-untyped-def]
+        removed.append(graph.value)
+        return real_remove(self, graph)
+
+    monkeypatch.setattr(ox.Store, "remove_graph", spy, raising=False)
+    result = run_import(Settings(var_dir=var), "cordis", [first, orgs], name="first")
+    assert result.projects == 40
+    assert _quads(var) == expected
+    graph = f"{BASE}graph/import/cordis/first"
+    assert removed == ([] if ratio == 0.0 else [graph])
+    assert [e["name"] for e in read_manifest(releases.current(var))["imports"]] == ["first", "second"]
+
+
+def test_rebuild_refuses_an_altered_artefact_of_another_import(seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kg.importing
+
+    var = fresh_var(seed_build, tmp_path)
+    header, rows = read_csv(HEAD / "project_df_100.csv")
+    oheader, orows = read_csv(HEAD / "organization_df_100.csv")
+    orgs = write_official_csv(tmp_path / "organization.csv", oheader, orows)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_official_csv(tmp_path / "a" / "project.csv", header, rows[:10])
+    second = write_official_csv(tmp_path / "b" / "project.csv", header, rows[10:20])
+    run_import(Settings(var_dir=var), "cordis", [first, orgs], name="first")
+    run_import(Settings(var_dir=var), "cordis", [second, orgs], name="second")
+    before = releases.current(var)
+    entry = next(e for e in read_manifest(before)["imports"] if e["name"] == "second")
+    artefact = var / entry["artefact"]
+    artefact.write_bytes(artefact.read_bytes() + b"\n")
+    monkeypatch.setattr(kg.importing, "REBUILD_RATIO", 0.0)
+    with pytest.raises(ImportFailed, match="missing or altered"):
+        run_import(Settings(var_dir=var), "cordis", [first, orgs], name="first")
+    assert releases.current(var) == before
+
+
 # --------------------------------------------------------------------------- row-level fast paths
 def test_check_values_raises_as_check_text_would() -> None:
     ok = {"a": "plain", "b": "", "c": "Ελληνικά"}
