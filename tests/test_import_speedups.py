@@ -165,6 +165,21 @@ def _quads(var: Path) -> set[str]:
         del store
 
 
+def _two_imports(var: Path, tmp_path: Path, n: int) -> tuple[Path, Path, Path]:
+    """Two CORDIS imports into ``var``, "first" (projects 0..n-1) and "second" (n..2n-1), sharing the
+    organisation table; returns (first's project table, second's, the organisation table)."""
+    header, rows = read_csv(HEAD / "project_df_100.csv")
+    oheader, orows = read_csv(HEAD / "organization_df_100.csv")
+    orgs = write_official_csv(tmp_path / "organization.csv", oheader, orows)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = write_official_csv(tmp_path / "a" / "project.csv", header, rows[:n])
+    second = write_official_csv(tmp_path / "b" / "project.csv", header, rows[n : 2 * n])
+    run_import(Settings(var_dir=var), "cordis", [first, orgs], name="first")
+    run_import(Settings(var_dir=var), "cordis", [second, orgs], name="second")
+    return first, second, orgs
+
+
 @pytest.mark.parametrize("ratio", [0.0, 1e12], ids=["rebuild", "checkpoint"])
 def test_reimport_by_rebuild_or_by_checkpoint_gives_the_same_store(
     seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ratio: float
@@ -176,15 +191,7 @@ def test_reimport_by_rebuild_or_by_checkpoint_gives_the_same_store(
     import kg.importing
 
     base = fresh_var(seed_build, tmp_path / "base")
-    header, rows = read_csv(HEAD / "project_df_100.csv")
-    oheader, orows = read_csv(HEAD / "organization_df_100.csv")
-    orgs = write_official_csv(tmp_path / "organization.csv", oheader, orows)
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = write_official_csv(tmp_path / "a" / "project.csv", header, rows[:40])
-    second = write_official_csv(tmp_path / "b" / "project.csv", header, rows[40:80])
-    run_import(Settings(var_dir=base), "cordis", [first, orgs], name="first")
-    run_import(Settings(var_dir=base), "cordis", [second, orgs], name="second")
+    first, _, orgs = _two_imports(base, tmp_path, 40)
     expected = _quads(base)
 
     var = tmp_path / "var"
@@ -210,15 +217,7 @@ def test_rebuild_refuses_an_altered_artefact_of_another_import(seed_build: Path,
     import kg.importing
 
     var = fresh_var(seed_build, tmp_path)
-    header, rows = read_csv(HEAD / "project_df_100.csv")
-    oheader, orows = read_csv(HEAD / "organization_df_100.csv")
-    orgs = write_official_csv(tmp_path / "organization.csv", oheader, orows)
-    (tmp_path / "a").mkdir()
-    (tmp_path / "b").mkdir()
-    first = write_official_csv(tmp_path / "a" / "project.csv", header, rows[:10])
-    second = write_official_csv(tmp_path / "b" / "project.csv", header, rows[10:20])
-    run_import(Settings(var_dir=var), "cordis", [first, orgs], name="first")
-    run_import(Settings(var_dir=var), "cordis", [second, orgs], name="second")
+    first, _, orgs = _two_imports(var, tmp_path, 10)
     before = releases.current(var)
     entry = next(e for e in read_manifest(before)["imports"] if e["name"] == "second")
     artefact = var / entry["artefact"]
