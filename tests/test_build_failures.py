@@ -145,6 +145,17 @@ def test_kg_validate_reports_text_and_turtle(data_copy: Path, tmp_path: Path):
     assert (None, sh.conforms, rdflib.Literal(False)) in g
 
 
+def test_kg_validate_with_the_reference_engine_reports_what_the_fast_one_reports(data_copy: Path):
+    edit_record(data_copy, "ECCIPA", lambda r: r["grant"].update(number="not a grant number"))
+    fast = run_kg("validate", "--data-dir", str(data_copy))
+    reference = run_kg("validate", "--data-dir", str(data_copy), "--engine", "pyshacl")
+    assert fast.returncode == reference.returncode == 1, reference.stdout + reference.stderr
+    assert "grantNumber" in reference.stdout
+    assert sorted(fast.stdout.splitlines()) == sorted(reference.stdout.splitlines())
+    unknown = run_kg("validate", "--data-dir", str(data_copy), "--engine", "topbraid")
+    assert unknown.returncode == 2 and "engine must be one of fast, pyshacl" in unknown.stdout + unknown.stderr
+
+
 def test_pinned_uri_key_survives_a_new_grant_number():
     from kg.records import ProjectRecord
     from kg.uris import Minter

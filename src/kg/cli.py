@@ -104,19 +104,22 @@ def validate(
     base_uri: Optional[str] = BaseUri,
     format: str = typer.Option("text", "--format", "-f", help="report format: text or turtle"),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the report to this file"),
+    engine: str = typer.Option("fast", "--engine", help="SHACL engine: fast (shapes compiled to SPARQL in Oxigraph) or pyshacl (the reference)"),
 ) -> None:
     """Validate what `kg build` would load, without touching any store. Exit 1 on violations."""
-    from kg.build import assemble, check
+    from kg.build import ENGINES, assemble, check
 
     if format not in {"text", "turtle"}:
         raise typer.BadParameter("format must be text or turtle", param_hint="--format")
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"engine must be one of {', '.join(ENGINES)}", param_hint="--engine")
     settings = _settings(data_dir, None, base_uri)
     try:
         assembled = assemble(settings)
     except RecordsInvalid as exc:
         _print_record_errors(exc)
         raise typer.Exit(1)
-    report = check(assembled, settings)
+    report = check(assembled, settings, engine=engine)
     text = report.turtle() if format == "turtle" else report.text()
     if output:
         output.write_text(text, encoding="utf-8")
