@@ -176,3 +176,21 @@ def test_erasmus_row_the_model_refuses_does_not_make_the_next_row_a_duplicate(
     path, key, other = two_rows_one_identifier(tmp_path, {"Project Status": "withdrawn"})
     result = run_import(Settings(var_dir=var), "erasmus", [path], name="export")
     assert_second_row_loaded(var, result, key, other, Reject("export.csv", 2, "status", "'withdrawn' is not a project status"))
+
+
+# --------------------------------------------------------------------------- 3. skipped is not rejected
+def test_a_row_of_a_curated_project_is_counted_skipped_not_rejected(seed_build: Path, tmp_path: Path):
+    """A platform row stating a project the curated data already describes is valid: it is skipped (the
+    curated record takes precedence), counted as skipped — not as a reject — with the reason listed."""
+    var = fresh_var(seed_build, tmp_path)
+    curated = "2020-1-DE02-KA202-007701"  # data/projects: a curated record keyed by this grant number
+    ka1 = platform_row(KA1_2014)
+    path = write_erasmus_csv(tmp_path / "export.csv", [dict(platform_row(KA2), **{"Project Identifier": curated}), ka1])
+    result = run_import(Settings(var_dir=var), "erasmus", [path], name="export")
+    [stats] = result.tables
+    assert (stats.rows, stats.loaded, stats.rejected, stats.skipped) == (2, 1, 0, 1)
+    assert result.rejects == []
+    assert any("curated record" in reason for reason in result.skipped)
+    files = manifest_files(var, graph("erasmus", "export"))
+    assert {k: files["export.csv"][k] for k in ("rows", "loaded", "rejected", "skipped")} == {"rows": 2, "loaded": 1, "rejected": 0, "skipped": 1}
+    assert projects_in(var, graph("erasmus", "export")) == {ID + f"project/{ka1['Project Identifier']}"}

@@ -335,10 +335,12 @@ def _run_import(source: str, paths: list[Path], name: Optional[str], strict: boo
         err.print(f"[red]Import refused: {exc}[/red]")
         raise typer.Exit(1)
     t = Table(title=f"Import {result.source}/{result.name}")
-    for col in ("file", "table", "rows", "loaded", "rejected", "seconds", "rows/s"):
+    for col in ("file", "table", "rows", "loaded", "rejected", "skipped", "seconds", "rows/s"):
         t.add_column(col, justify="left" if col in ("file", "table") else "right")
     for s in result.tables:
-        t.add_row(s.file, s.table, str(s.rows), str(s.loaded), str(s.rejected), f"{s.seconds:.2f}", f"{s.rows_per_second:,.0f}")
+        t.add_row(
+            s.file, s.table, str(s.rows), str(s.loaded), str(s.rejected), str(s.skipped), f"{s.seconds:.2f}", f"{s.rows_per_second:,.0f}"
+        )
     out.print(t)
     for reason, n in result.skipped.items():
         out.print(f"[yellow]skipped {n} row(s): {reason}[/yellow]")

@@ -113,6 +113,7 @@ class TableStats:
     rows: int = 0
     loaded: int = 0
     rejected: int = 0
+    skipped: int = 0  # valid rows not loaded on purpose (a curated record has the project), see ImportResult.skipped
     seconds: float = 0.0
     advance: Callable[[int], None] = lambda n: None
 
@@ -481,6 +482,7 @@ class ImportContext:
         self.notes: list[str] = []
         self.tables: list[TableStats] = []
         self.projects = 0
+        self.last_skipped = False  # set by add_record
         self.org_new = 0
         self.org_merged = 0
         self.matches = 0
@@ -568,9 +570,11 @@ class ImportContext:
 
     # ------------------------------------------------------------------ records
     def add_record(self, record: ProjectRecord, file: str, row: int, parts: list[tuple[str, int]] | None = None) -> bool:
-        """Link, map and write one project; False (with a reject or a skip) when it is not loaded."""
+        """Link, map and write one project; False (with a reject or a skip) when it is not loaded —
+        :attr:`last_skipped` then tells a skip (the row is valid) from a reject."""
         key = self.minter.project_key(record)
-        if key in self.curated_keys:
+        self.last_skipped = key in self.curated_keys
+        if self.last_skipped:
             self.skip(self.source, 1, f"project is a curated record ({self.curated_keys[key]}), which takes precedence")
             return False
         other = self.registry.claim_project(key, self.source)
@@ -1029,7 +1033,7 @@ def _run_locked(
                 "projects": ctx.projects,
                 "imported_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "files": [
-                    {"file": t.file, "table": t.table, "rows": t.rows, "loaded": t.loaded, "rejected": t.rejected}
+                    {"file": t.file, "table": t.table, "rows": t.rows, "loaded": t.loaded, "rejected": t.rejected, "skipped": t.skipped}
                     for t in ctx.tables
                 ],
                 "rejects": len(ctx.rejects),

@@ -275,8 +275,11 @@ class CordisImport:
                     return reader(table, row)
 
                 for _row, out in self.ctx.read_rows(table, stats, read):
-                    if out is False:  # a one-row-per-project record the context refused (reported there)
-                        stats.rejected += 1
+                    if out is False:  # a one-row-per-project record the context refused or skipped (reported there)
+                        if self.ctx.last_skipped:
+                            stats.skipped += 1
+                        else:
+                            stats.rejected += 1
                         continue
                     if isinstance(out, tuple):
                         batch.append(out)

@@ -216,6 +216,8 @@ class ErasmusImport:
                 for row, record in self.ctx.read_rows(table, stats, read):
                     if self.ctx.add_record(record, table.name, row.number):
                         stats.loaded += 1
+                    elif self.ctx.last_skipped:
+                        stats.skipped += 1
                     else:
                         stats.rejected += 1
 
