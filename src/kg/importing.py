@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import enum
 import fcntl
 import gzip
 import hashlib
@@ -104,6 +105,14 @@ class Reject:
         return f"{self.file}:{self.row}:{self.column}: {self.reason}"
 
 
+class Outcome(enum.Enum):
+    """What :meth:`ImportContext.add_record` did with a project (a table's stats count it)."""
+
+    LOADED = "loaded"
+    SKIPPED = "skipped"  # valid, not loaded on purpose: a curated record has the project
+    REJECTED = "rejected"  # with reject lines naming the row
+
+
 @dataclass
 class TableStats:
     """What happened to one table of an import."""
@@ -120,6 +129,9 @@ class TableStats:
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds if self.seconds > 0 else 0.0
+
+    def count(self, outcome: Outcome) -> None:
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
 
 
 @dataclass
@@ -206,6 +218,17 @@ def _sha256_file(path: Path) -> str:
 LOAD_CHUNK_BYTES = 64 << 20  # the bulk loader's memory grows with its input: feed it in slices
 
 
+def _load_import(store: ox.Store, var: Path, entry: dict) -> None:
+    """Bulk-load the artefact of one manifest entry after checking it is there and unchanged
+    (:class:`~kg.store.base.StoreError` otherwise)."""
+    path = var / entry["artefact"]
+    if not path.is_file():
+        raise StoreError(f"import {entry['graph']}: artefact {path} is missing; re-run the import")
+    if _sha256_file(path) != entry["sha256"]:
+        raise StoreError(f"import {entry['graph']}: artefact {path} was altered (checksum differs)")
+    _load_artefact(store, path)
+
+
 def _load_artefact(store: ox.Store, path: Path) -> None:
     """Bulk-load a gzip N-Quads artefact in slices of whole lines (N-Quads has one statement per line),
     so the loader's memory stays bounded whatever the artefact's size."""
@@ -259,10 +282,10 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
         finally:
             del source_store
         for entry in others:
-            path = var / entry["artefact"]
-            if not path.is_file() or _sha256_file(path) != entry["sha256"]:
-                raise ImportFailed(f"import {entry['graph']}: artefact {path} is missing or altered; re-run that import")
-            _load_artefact(store, path)
+            _load_import(store, var, entry)
+    except StoreError as exc:
+        del store  # closed before the build directory is discarded
+        raise ImportFailed(f"another import's artefact is missing or altered: {exc}") from None
     except BaseException:
         del store  # closed before the build directory is discarded
         raise
@@ -289,14 +312,9 @@ def carry_over(settings: Settings, build_dir: Path, *, progress: Callable[[str],
     store = ox.Store(str(build_dir))
     try:
         for entry in entries:
-            path = settings.var_dir / entry["artefact"]
-            if not path.is_file():
-                raise StoreError(f"import {entry['graph']}: artefact {path} is missing; re-run the import")
-            if _sha256_file(path) != entry["sha256"]:
-                raise StoreError(f"import {entry['graph']}: artefact {path} was altered (checksum differs)")
             if progress:
                 progress(f"loading import {entry['source']}/{entry['name']} ({entry['quads']} quads)")
-            _load_artefact(store, path)
+            _load_import(store, settings.var_dir, entry)
         store.flush()
     finally:
         del store
@@ -482,7 +500,6 @@ class ImportContext:
         self.notes: list[str] = []
         self.tables: list[TableStats] = []
         self.projects = 0
-        self.last_skipped = False  # set by add_record
         self.org_new = 0
         self.org_merged = 0
         self.matches = 0
@@ -569,18 +586,17 @@ class ImportContext:
             self.subjects.setdefault((c.scheme, c.code), c)
 
     # ------------------------------------------------------------------ records
-    def add_record(self, record: ProjectRecord, file: str, row: int, parts: list[tuple[str, int]] | None = None) -> bool:
-        """Link, map and write one project; False (with a reject or a skip) when it is not loaded —
-        :attr:`last_skipped` then tells a skip (the row is valid) from a reject."""
+    def add_record(self, record: ProjectRecord, file: str, row: int, parts: list[tuple[str, int]] | None = None) -> Outcome:
+        """Link, map and write one project; SKIPPED (with a skip note) or REJECTED (with reject lines)
+        when it is not loaded."""
         key = self.minter.project_key(record)
-        self.last_skipped = key in self.curated_keys
-        if self.last_skipped:
+        if key in self.curated_keys:
             self.skip(self.source, 1, f"project is a curated record ({self.curated_keys[key]}), which takes precedence")
-            return False
+            return Outcome.SKIPPED
         other = self.registry.claim_project(key, self.source)
         if other is not None:
             self.reject(file, row, "-", f"project key {key} is already used by another source's import ({other})")
-            return False
+            return Outcome.REJECTED
         organisations = []
         matches = []
         used: Counter[str] = Counter()
@@ -669,7 +685,7 @@ class ImportContext:
             for err in self.mapping.errors[errors_before:]:
                 self.reject(file, row, err.field or "-", err.message)
             del self.mapping.errors[errors_before:]
-            return False
+            return Outcome.REJECTED
         self.writer.write(quads)
         source_key = self.mapping.source_keys.get(file)  # type: ignore[union-attr]
         for m, where in matches:
@@ -681,7 +697,7 @@ class ImportContext:
             self.writer.write(map_organisation_match(m, self.mapping, self.graph, self.mapping.source_keys.get(loc_file, source_key)))  # type: ignore[union-attr]
             self.matches += 1
         self.projects += 1
-        return True
+        return Outcome.LOADED
 
 
 class _HashingFile:

@@ -243,7 +243,6 @@ class Plan:
     uses: list[Use] = field(default_factory=list)
     items: list = field(default_factory=list)  # PathScan | FocusScan | FragQuery | SparqlQuery
     focus_tests: dict[str, str] = field(default_factory=dict)  # FocusSet key -> boolean over ?this
-    focus_classes: dict[str, list[str]] = field(default_factory=dict)  # FocusSet key -> its classes (class targets)
 
 
 class Compiler:
@@ -402,7 +401,7 @@ class Compiler:
 
         def instances(fs: str) -> int:
             if fs not in class_counts:
-                classes = plan.focus_classes[fs]
+                classes = self._class_sets[fs].classes()
                 class_counts[fs] = self._count(
                     f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?_c {{ {' '.join(classes)} }} ?_s {TYPE} ?_c }}")
             return class_counts[fs]
@@ -412,15 +411,17 @@ class Compiler:
                 continue
             focus = [{plan.uses[u].focus_set for u in us} for us in scan.uses]
             every = set().union(*focus) if focus else set()
+            value_counts: dict[int, int] = {}  # LIMIT -> the path's values counted up to it
             moved: dict[str, list[int]] = {}  # focus set -> cond indexes
             for i, sets in enumerate(focus):
                 if sets == every or not all(fs in self._class_sets for fs in sets):
                     continue
                 total = sum(instances(fs) for fs in sets)
                 limit = self.SPLIT_RATIO * total + 1
-                values = self._count(
-                    f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?_s WHERE {{ ?_s {scan.path} ?_o }} LIMIT {limit} }} }}")
-                if values >= limit:
+                if value_counts.get(limit) is None:  # checks of one scan often share their focus sets
+                    value_counts[limit] = self._count(
+                        f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?_s WHERE {{ ?_s {scan.path} ?_o }} LIMIT {limit} }} }}")
+                if value_counts[limit] >= limit:
                     for fs in sets:
                         moved.setdefault(fs, []).append(i)
             if not moved:
@@ -459,9 +460,7 @@ class Compiler:
     def _register_focus_set(self, fs: FocusSet) -> None:
         if fs.key not in self._plan.focus_tests:
             self._plan.focus_tests[fs.key] = fs.test("?this", self.fresh)
-            classes = fs.classes()
-            if classes is not None:
-                self._plan.focus_classes[fs.key] = classes
+            if fs.classes() is not None:
                 self._class_sets[fs.key] = fs
 
     def _focus_scan(self, fs: FocusSet) -> FocusScan:

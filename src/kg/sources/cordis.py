@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from kg.importing import Outcome
 from kg.records import Grant, Money, Organisation, Output, PartialDate, ProjectRecord, SchemeConcept, Source, SubjectConcept
 from kg.sources.tabular import (
     CellError,
@@ -275,11 +276,8 @@ class CordisImport:
                     return reader(table, row)
 
                 for _row, out in self.ctx.read_rows(table, stats, read):
-                    if out is False:  # a one-row-per-project record the context refused or skipped (reported there)
-                        if self.ctx.last_skipped:
-                            stats.skipped += 1
-                        else:
-                            stats.rejected += 1
+                    if isinstance(out, Outcome):  # a one-row-per-project record, added (or not) at once
+                        stats.count(out)
                         continue
                     if isinstance(out, tuple):
                         batch.append(out)
@@ -570,7 +568,7 @@ class CordisImport:
         return self._link("deliverables", table, row, data)
 
     # ------------------------------------------------------------------ legacy layouts (one row per project)
-    def _read_legacy_project(self, table: TableFile, row: Row) -> bool:
+    def _read_legacy_project(self, table: TableFile, row: Row) -> Outcome:
         width = len(table.header)
         try:
             if row.error:
@@ -666,7 +664,7 @@ class CordisImport:
         )
         return record, countries
 
-    def _read_fp4_project(self, table: TableFile, row: Row) -> bool:
+    def _read_fp4_project(self, table: TableFile, row: Row) -> Outcome:
         width = len(table.header)
         if row.shifted:
             raise CellError("General Information", _shift_message(row, width))

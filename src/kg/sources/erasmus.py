@@ -214,12 +214,7 @@ class ErasmusImport:
                     return self.record(table, row)
 
                 for row, record in self.ctx.read_rows(table, stats, read):
-                    if self.ctx.add_record(record, table.name, row.number):
-                        stats.loaded += 1
-                    elif self.ctx.last_skipped:
-                        stats.skipped += 1
-                    else:
-                        stats.rejected += 1
+                    stats.count(self.ctx.add_record(record, table.name, row.number))
 
     # ------------------------------------------------------------------ one row
     def record(self, table: TableFile, row: Row) -> ProjectRecord:
