@@ -2,7 +2,7 @@
 
     python bench/gen_projects.py --projects 100000 --seed 42 --out /tmp/projects-100k.nq
 
-Writes what ``kg.build.check()`` validates: the ontology, the programme scheme and the typing /
+Writes what ``kg.release.build.check()`` validates: the ontology, the programme scheme and the typing /
 scheme-membership extract of the UN SDG KOS and the EU country table (each in its named graph, taken
 from the real seed release), then one named graph per project source document
 (``{base}graph/source/{stem}``) holding the project, its source document, grant and amount,
@@ -148,9 +148,9 @@ class Writer:
 def release_context():
     """The seed release's non-project graphs (as check() validates them) and the pools they give."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from kg.build import assemble
-    from kg.config import Settings
-    from kg.validation import vocabulary_extract
+    from kg.release.build import assemble
+    from kg.settings import Settings
+    from kg.validation.reference import vocabulary_extract
 
     assembled = assemble(Settings())
     graphs = {}

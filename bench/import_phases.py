@@ -2,7 +2,7 @@
 
     python bench/import_phases.py cordis EXPORT_DIR --var-dir VAR     # VAR: a `kg build` var dir (copied first)
 
-Runs :func:`kg.importing.run_import` (``--no-validate``) on a *copy* of VAR with a progress hook that
+Runs :func:`kg.imports.pipeline.run_import` (``--no-validate``) on a *copy* of VAR with a progress hook that
 prints, at each phase boundary, the wall time, the CPU time of the mapping thread
 (``time.thread_time``) and of the whole process (``getrusage``: loader thread, Oxigraph's bulk-loader
 threads, gzip and SHA-256 included). Generate inputs with ``bench/gen_exports.py --projects N --seed 42``.
@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kg.config import Settings
-from kg.importing import run_import
+from kg.settings import Settings
+from kg.imports.pipeline import run_import
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -517,7 +517,7 @@ def run_load(
 
 def small_queries() -> list[tuple[str, str]]:
     sys.path.insert(0, str(ROOT / "src"))
-    from kg.queries import load_query
+    from kg.read.queries import load_query
 
     out = [(name, load_query(ROOT / "queries" / f"{name}.rq").bind()) for name in SMALL_QUERIES]
     return out + [("ask-project", ASK)]

@@ -1,4 +1,4 @@
-"""Whole-graph SHACL validation: pySHACL (the reference) against the fast validator (kg.shacl).
+"""Whole-graph SHACL validation: pySHACL (the reference) against the fast validator (kg.validation.fast).
 
     python bench/validate_bench.py                       # 10k, 100k and 1M projects, seed 42
     python bench/validate_bench.py --sizes 10000,100000 --pyshacl-sizes 10000,100000 --pyshacl-budget 2400
@@ -8,9 +8,9 @@ into an on-disk Oxigraph (RocksDB) store, both cached in --workdir (the load tim
 kept beside the store and reported apart: it is not part of validation). Each validator runs in its
 own process (so each has its own peak RSS):
 
-* fast: the engine of ``kg.validation.validate_store`` on the on-disk store, opened read-only by --workers
+* fast: the engine of ``kg.validation.reference.validate_store`` on the on-disk store, opened read-only by --workers
   processes; the store is validated as the union of its named graphs, as ``kg validate`` does;
-* pySHACL (for --pyshacl-sizes only): the same quads turned into an rdflib graph as ``kg.build.check()``
+* pySHACL (for --pyshacl-sizes only): the same quads turned into an rdflib graph as ``kg.release.build.check()``
   does, then validated. It is skipped when its estimated time (from the previous size, linear in
   triples) exceeds --pyshacl-budget, and stopped at the budget.
 
@@ -44,15 +44,15 @@ def _peak_rss_mb() -> float:
 
 
 def _keys(report) -> list:
-    from kg.shacl.report import report_keys
+    from kg.validation.fast.report import report_keys
 
     return sorted(map(list, set(report_keys(report.graph, blank_ids=False))), key=repr)
 
 
 def run_fast(db: Path, workers: int, keys_out: Path) -> dict:
-    from kg.config import Settings
-    from kg.shacl import FastValidator
-    from kg.validation import load_shapes
+    from kg.settings import Settings
+    from kg.validation.fast import FastValidator
+    from kg.validation.reference import load_shapes
 
     validator = FastValidator(load_shapes(Settings(root=ROOT).shapes_dir))
     timings: list = []
@@ -78,8 +78,8 @@ def run_pyshacl(data: Path, keys_out: Path) -> dict:
 
     import pyoxigraph as ox
 
-    from kg.config import Settings
-    from kg.validation import load_shapes, quads_to_graph, validate
+    from kg.settings import Settings
+    from kg.validation.reference import load_shapes, quads_to_graph, validate
 
     logging.disable(logging.CRITICAL)  # rdflib logs every ill-typed literal (the deliberate bad dates)
     t0 = time.perf_counter()

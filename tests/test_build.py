@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.namespaces import sparql_prefixes
+from kg.model.namespaces import sparql_prefixes
 from kg.store import OxigraphStore
 
 from kgtesting import run_kg

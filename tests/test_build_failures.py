@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kg.namespaces import sparql_prefixes
+from kg.model.namespaces import sparql_prefixes
 from kg.store import OxigraphStore
 
 from kgtesting import ROOT, run_kg
@@ -157,8 +157,8 @@ def test_kg_validate_with_the_reference_engine_reports_what_the_fast_one_reports
 
 
 def test_pinned_uri_key_survives_a_new_grant_number():
-    from kg.records import ProjectRecord
-    from kg.uris import Minter
+    from kg.model.records import ProjectRecord
+    from kg.model.uris import Minter
 
     base = {"id": "ic4lop", "source": {"path": "sources/x.txt"}, "title": "IC4LOP"}
     m = Minter("https://w3id.org/euprojects/")

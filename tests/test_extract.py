@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kg.extraction.text import fold
+from kg.extract.text import fold
 from kg.linking.countries import default_table
 from kg.linking.sdgs import default_kos
-from kg.records import ProjectRecord
-from kg.sources.curated import load_model
+from kg.model.records import ProjectRecord
+from kg.curated import load_model
 
 from kgtesting import ROOT, run_kg
 
@@ -284,7 +284,7 @@ def test_output_file_and_stdout(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- the library on other pages
 def _extract(text: str):  # type: ignore[no-untyped-def]
-    from kg.sources.pages import extract_text
+    from kg.extract.pages import extract_text
 
     return extract_text(text, "sources/test.txt")
 
@@ -379,7 +379,7 @@ def test_sdg_suggestions_are_suggestions_not_facts(tmp_path: Path) -> None:
 
 
 def test_tfidf_ranks_the_target_that_shares_rare_words() -> None:
-    from kg.extraction.sdg_suggest import TargetIndex
+    from kg.extract.sdg_suggest import TargetIndex
 
     index = TargetIndex(default_kos())
     assert len(index.targets) == 169
@@ -390,19 +390,19 @@ def test_tfidf_ranks_the_target_that_shares_rare_words() -> None:
 
 # --------------------------------------------------------------------------- the measured scores
 def test_docs_hold_the_current_evaluation() -> None:
-    from kg.config import Settings
-    from kg.extraction.evaluate import END_MARK, START_MARK, evaluate_seeds
+    from kg.settings import Settings
+    from kg.extract.evaluate import END_MARK, START_MARK, evaluate_seeds
 
     doc = (ROOT / "docs" / "extraction.md").read_text(encoding="utf-8")
     block = doc[doc.index(START_MARK) + len(START_MARK) : doc.index(END_MARK)].strip()
     current = evaluate_seeds(Settings()).markdown().strip()
-    assert block == current, "docs/extraction.md is out of date: run `python -m kg.sources.pages --evaluate`"
+    assert block == current, "docs/extraction.md is out of date: run `python -m kg.extract.pages --evaluate`"
 
 
 @pytest.mark.parametrize("text", ["Łódź Smart City", "Øresund Link", "ΕΛΛΑΔΑ", "Île-de-France 2030", "IC4LOP"])
 def test_record_ids_from_non_ascii_titles_are_valid_slugs(text):
     """Regression: the id was the folded text, which keeps non-ASCII letters the record model refuses."""
-    from kg.extraction.text import slug
-    from kg.records import SLUG_RE
+    from kg.extract.text import slug
+    from kg.model.records import SLUG_RE
 
     assert re.match(SLUG_RE, slug(text)), slug(text)

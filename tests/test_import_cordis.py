@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.config import Settings
-from kg.importing import ImportFailed, read_manifest, run_import
+from kg.settings import Settings
+from kg.imports.pipeline import ImportFailed, read_manifest, run_import
 from kg.store import releases
 from conftest import run_kg
 from test_import_helpers import (

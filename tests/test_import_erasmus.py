@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.config import Settings
-from kg.importing import run_import
+from kg.settings import Settings
+from kg.imports.pipeline import run_import
 from conftest import run_kg
 from test_import_helpers import (
     BASE,

@@ -19,7 +19,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kg.namespaces import sparql_prefixes
+from kg.model.namespaces import sparql_prefixes
 from kg.store import OxigraphStore
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -130,7 +130,7 @@ def test_a_second_run_of_the_same_import_reaches_the_same_decisions(tmp_path: Pa
 
 
 def test_curated_organisations_are_known(tmp_path: Path):
-    from kg.records import Organisation, ProjectRecord, Source
+    from kg.model.records import Organisation, ProjectRecord, Source
 
     record = ProjectRecord(
         id="x",

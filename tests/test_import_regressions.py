@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from pydantic import field_validator
 
-import kg.sources.erasmus
-from kg.config import Settings
-from kg.importing import Reject, read_manifest, run_import
-from kg.records import ProjectRecord
+import kg.imports.erasmus
+from kg.settings import Settings
+from kg.imports.pipeline import Reject, read_manifest, run_import
+from kg.model.records import ProjectRecord
 from kg.store import releases
 from test_import_helpers import BASE, ID, LEGACY, erasmus_rows, fresh_var, legacy_line, values, write_erasmus_csv
 
@@ -172,7 +172,7 @@ def test_erasmus_row_the_model_refuses_does_not_make_the_next_row_a_duplicate(
     seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     var = fresh_var(seed_build, tmp_path)
-    monkeypatch.setattr(kg.sources.erasmus, "ProjectRecord", _StricterRecord)
+    monkeypatch.setattr(kg.imports.erasmus, "ProjectRecord", _StricterRecord)
     path, key, other = two_rows_one_identifier(tmp_path, {"Project Status": "withdrawn"})
     result = run_import(Settings(var_dir=var), "erasmus", [path], name="export")
     assert_second_row_loaded(var, result, key, other, Reject("export.csv", 2, "status", "'withdrawn' is not a project status"))

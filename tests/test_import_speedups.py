@@ -11,11 +11,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.config import Settings
-from kg.importing import ImportFailed, _Artefact, read_manifest, run_import
+from kg.settings import Settings
+from kg.imports.pipeline import ImportFailed, _Artefact, read_manifest, run_import
 from kg.mapping import LineSink, QuadSink, _quoted
-from kg.sources.erasmus import _first, _Layout
-from kg.sources.tabular import CellError, Row, TableFile, check_text, check_values
+from kg.imports.erasmus import _first, _Layout
+from kg.imports.tables import CellError, Row, TableFile, check_text, check_values
 from kg.store import releases
 from test_import_helpers import BASE, HEAD, ID, fresh_var, read_csv, select, write_official_csv
 
@@ -188,7 +188,7 @@ def test_reimport_by_rebuild_or_by_checkpoint_gives_the_same_store(
     the other imports loaded from their artefacts) or from a checkpoint with remove_graph: same store."""
     import shutil
 
-    import kg.importing
+    import kg.imports.pipeline
 
     base = fresh_var(seed_build, tmp_path / "base")
     first, _, orgs = _two_imports(base, tmp_path, 40)
@@ -196,7 +196,7 @@ def test_reimport_by_rebuild_or_by_checkpoint_gives_the_same_store(
 
     var = tmp_path / "var"
     shutil.copytree(base, var, symlinks=True)
-    monkeypatch.setattr(kg.importing, "REBUILD_RATIO", ratio)
+    monkeypatch.setattr(kg.imports.pipeline, "REBUILD_RATIO", ratio)
     removed: list[str] = []
     real_remove = ox.Store.remove_graph
 
@@ -214,7 +214,7 @@ def test_reimport_by_rebuild_or_by_checkpoint_gives_the_same_store(
 
 
 def test_rebuild_refuses_an_altered_artefact_of_another_import(seed_build: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kg.importing
+    import kg.imports.pipeline
 
     var = fresh_var(seed_build, tmp_path)
     first, _, orgs = _two_imports(var, tmp_path, 10)
@@ -222,7 +222,7 @@ def test_rebuild_refuses_an_altered_artefact_of_another_import(seed_build: Path,
     entry = next(e for e in read_manifest(before)["imports"] if e["name"] == "second")
     artefact = var / entry["artefact"]
     artefact.write_bytes(artefact.read_bytes() + b"\n")
-    monkeypatch.setattr(kg.importing, "REBUILD_RATIO", 0.0)
+    monkeypatch.setattr(kg.imports.pipeline, "REBUILD_RATIO", 0.0)
     with pytest.raises(ImportFailed, match="missing or altered"):
         run_import(Settings(var_dir=var), "cordis", [first, orgs], name="first")
     assert releases.current(var) == before

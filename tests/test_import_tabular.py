@@ -1,4 +1,4 @@
-"""Streaming table readers and cell parsers (kg.sources.tabular) on real export files and their quirks."""
+"""Streaming table readers and cell parsers (kg.imports.tables) on real export files and their quirks."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.sources.erasmus import parse_address
-from kg.sources.tabular import (
+from kg.imports.erasmus import parse_address
+from kg.imports.tables import (
     CellError,
     TableFile,
     check_text,

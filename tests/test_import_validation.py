@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import BuildFailed, build
-from kg.config import Settings
-from kg.importing import ImportFailed, run_import
+from kg.release.build import BuildFailed, build
+from kg.settings import Settings
+from kg.imports.pipeline import ImportFailed, run_import
 from kg.store import releases
 from test_import_helpers import HEAD, count, fresh_var, read_csv, write_official_csv
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.config import Settings
+from kg.settings import Settings
 from kg.linking.countries import (
     ISO_ALPHA_2,
     ISO_ALPHA_3,

@@ -392,7 +392,7 @@ def test_model_properties_domains_and_ranges(g: Graph) -> None:
 
 
 def test_roles_form_the_participation_scheme(g: Graph) -> None:
-    from kg.records import ROLES
+    from kg.model.records import ROLES
 
     m = model()
     scheme = KG.ParticipationRoles

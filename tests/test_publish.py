@@ -16,12 +16,12 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from kg.build import build
-from kg.config import Settings
-from kg.publish import PersonalDataError, Release, publish_release, read_release
-from kg.publish.canonical import canonical_quads, sort_quads
-from kg.publish.dcat import validate_catalog
-from kg.publish.dumps import personal_contacts
+from kg.release.build import build
+from kg.settings import Settings
+from kg.release.publish import PersonalDataError, Release, publish_release, read_release
+from kg.release.canonical import canonical_quads, sort_quads
+from kg.release.dcat import validate_catalog
+from kg.release.dumps import personal_contacts
 from kg.store import OxigraphStore
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
@@ -318,7 +318,7 @@ def test_ontology_documentation_is_written(release: Release) -> None:
 def test_release_date_comes_from_source_date_epoch_or_the_data(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import date
 
-    from kg.publish.release import issued_date
+    from kg.release.manifest import issued_date
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     assert issued_date(None, ["2020-05-01", "2026-11-22", "2019"]) == "2026-11-22"

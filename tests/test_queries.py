@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.queries import QueryParameterError, load_queries
+from kg.read.queries import QueryParameterError, load_queries
 from kg.store import OxigraphStore
 
 from kgtesting import ROOT

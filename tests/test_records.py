@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kg.records import PartialDate, ProgrammeScheme, ProjectRecord
+from kg.model.records import PartialDate, ProgrammeScheme, ProjectRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

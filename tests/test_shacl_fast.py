@@ -1,6 +1,6 @@
-"""The fast SHACL validator (kg.shacl) against pySHACL, the reference, on the project's shapes.
+"""The fast SHACL validator (kg.validation.fast) against pySHACL, the reference, on the project's shapes.
 
-Both validators get the same data: the seed release as ``kg.build.check()`` validates it, and
+Both validators get the same data: the seed release as ``kg.release.build.check()`` validates it, and
 deliberately broken copies of it (bad and impossible dates, end before start across precisions,
 unknown country, SDG 18, missing title and provenance, malformed grant number …). They must report
 the same set of (focus node, result path, value, constraint component, severity) and agree on
@@ -19,13 +19,13 @@ import pyoxigraph as ox
 import pytest
 from rdflib.namespace import SH
 
-from kg.build import assemble, check, validation_quads
-from kg.config import Settings
-from kg.shacl import FastValidator, validate_fast
-from kg.shacl.compile import FocusScan, PathScan
-from kg.shacl.report import report_keys
-from kg.shacl.sparql import binds_this
-from kg.validation import Report, load_shapes, quads_to_graph, validate
+from kg.release.build import assemble, check, validation_quads
+from kg.settings import Settings
+from kg.validation.fast import FastValidator, validate_fast
+from kg.validation.fast.compile import FocusScan, PathScan
+from kg.validation.fast.report import report_keys
+from kg.validation.fast.sparql import binds_this
+from kg.validation.reference import Report, load_shapes, quads_to_graph, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/euprojects/"
@@ -315,7 +315,7 @@ def test_generated_projects_same_violations(tmp_path, shapes):
 def test_count_guard_both_ways(seed, shapes, monkeypatch):
     """sh:maxCount / sh:uniqueLang: checked on the few multi-valued nodes, or over the whole graph
     when there are many; both give the same report."""
-    from kg.shacl import engine
+    from kg.validation.fast import engine
 
     d, _ = broken_seed(seed)
     few = keys(validate_fast(d.quads, shapes))

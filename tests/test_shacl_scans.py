@@ -1,4 +1,4 @@
-"""Plan shapes that depend on the data (kg.shacl.compile): checks split off a shared path scan to start
+"""Plan shapes that depend on the data (kg.validation.fast.compile): checks split off a shared path scan to start
 from a small class's instances (ClassScan), sh:equals as MINUS, sh:uniqueLang only on nodes with
 several values, value checks without type guards. Each must report exactly what pySHACL (the
 reference) reports, on small crafted graphs where several shapes share a property."""
@@ -10,10 +10,10 @@ import logging
 import pytest
 import rdflib
 
-from kg.shacl import FastValidator
-from kg.shacl.compile import ClassScan, PathScan
-from kg.shacl.report import report_keys
-from kg.validation import validate
+from kg.validation.fast import FastValidator
+from kg.validation.fast.compile import ClassScan, PathScan
+from kg.validation.fast.report import report_keys
+from kg.validation.reference import validate
 
 logging.getLogger("rdflib").setLevel(logging.CRITICAL)
 
@@ -96,10 +96,10 @@ def test_split_scans_report_what_pyshacl_reports():
 
 def test_without_statistics_the_same_results():
     """compile_plan without counts (no split) and with them report the same."""
-    from kg.shacl.api import load_store
-    from kg.shacl.compile import compile_plan
-    from kg.shacl.engine import run_plan, subclass_map
-    from kg.shacl.report import build_report
+    from kg.validation.fast.api import load_store
+    from kg.validation.fast.compile import compile_plan
+    from kg.validation.fast.engine import run_plan, subclass_map
+    from kg.validation.fast.report import build_report
 
     data = rdflib.Graph().parse(data=_data(), format="turtle")
     shapes = rdflib.Graph().parse(data=SHAPES, format="turtle")
@@ -176,7 +176,7 @@ def test_plan_reused_only_while_the_data_answers_the_same():
 
 
 def test_validate_store_keeps_the_validator_while_shapes_are_unchanged(tmp_path):
-    from kg.validation import _validator
+    from kg.validation.reference import _validator
 
     (tmp_path / "a.ttl").write_text(SHAPES)
     v1 = _validator(tmp_path)

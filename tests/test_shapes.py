@@ -648,7 +648,7 @@ def test_grant_number_pattern(shapes: Graph, number: str, ok: bool) -> None:
 )
 def test_project_identifier_pattern(shapes: Graph, key: str, ok: bool) -> None:
     """Any URI-safe key is a project key, and the pattern is the one src/kg/uris.py keeps keys to."""
-    from kg.uris import _SAFE_KEY
+    from kg.model.uris import _SAFE_KEY
 
     assert bool(re.search(pattern_of(shapes, "Project-identifier"), key)) is ok
     assert pattern_of(shapes, "Project-identifier") == _SAFE_KEY.pattern

@@ -1,6 +1,6 @@
-"""kg.validation.validate_store: SHACL validation of an on-disk store (``kg build`` output) as the union
+"""kg.validation.reference.validate_store: SHACL validation of an on-disk store (``kg build`` output) as the union
 of its named graphs, read-only, against what the build validates in memory (every graph but the
-vocabularies, plus the vocabularies' typing: kg.build.validation_quads) — on the seed store and on a
+vocabularies, plus the vocabularies' typing: kg.release.build.validation_quads) — on the seed store and on a
 broken copy of it — and against pySHACL on the broken copy."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import assemble, check
-from kg.config import Settings
-from kg.shacl.report import report_keys
-from kg.validation import (
+from kg.release.build import assemble, check
+from kg.settings import Settings
+from kg.validation.fast.report import report_keys
+from kg.validation.reference import (
     load_shapes,
     quads_to_graph,
     validate,

@@ -3,9 +3,9 @@
 Each project is written into the named graph of its source document; that graph and the project
 are ``prov:wasDerivedFrom`` the :class:`kg:SourceDocument`. Country and SDG values are resolved to
 the EU authority and UN KOS URIs here (through :mod:`kg.linking`); anything that does not resolve
-is reported as a :class:`~kg.sources.curated.RecordError` naming the file and field.
+is reported as a :class:`~kg.curated.RecordError` naming the file and field.
 
-Imports of whole programme databases (:mod:`kg.importing`) use the same mapping with a few switches
+Imports of whole programme databases (:mod:`kg.imports.pipeline`) use the same mapping with a few switches
 of :class:`MappingContext`: one named graph for the whole import, source documents described once by
 the caller, entities shared by many records (organisations, cities) described once per graph. They
 also map the vocabularies an import brings (:func:`map_scheme_concepts`, :func:`map_subject_concepts`)
@@ -25,8 +25,8 @@ from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
 from kg.linking.countries import CountryTable, UnknownCountry
 from kg.linking.sdgs import SdgKos, UnknownSdg
-from kg import namespaces as _ns
-from kg.records import (
+from kg.model import namespaces as _ns
+from kg.model.records import (
     LangText,
     Money,
     Organisation,
@@ -37,8 +37,8 @@ from kg.records import (
     SchemeConcept,
     SubjectConcept,
 )
-from kg.sources.curated import RecordError, RecordsInvalid
-from kg.uris import Minter, key_segment
+from kg.curated import RecordError, RecordsInvalid
+from kg.model.uris import Minter, key_segment
 
 class _Terms:
     """A namespace whose terms are plain strings, made once (an rdflib ``Namespace`` builds and checks a

@@ -1,7 +1,7 @@
 """The W3C SHACL test suite (../shared/conformance/w3c-shacl): core/ (98 tests) and the SPARQL-based
 constraint tests of sparql/ (sh:sparql is used by the project's shapes).
 
-Each test runs the fast validator (kg.shacl) on the test's data graph as Oxigraph parses it, and
+Each test runs the fast validator (kg.validation.fast) on the test's data graph as Oxigraph parses it, and
 pySHACL on it as rdflib parses it; both are compared with the expected report and with each other:
 conformance (SHACL: no result of any severity) and the set of (focus node, result path, value,
 constraint component, severity). Blank nodes compare equal to each other (the two parsers name
@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from w3c import components_used, expected_keys, load_tests, oxigraph_data  # noqa: E402
 
-from kg.shacl import Unsupported, validate_fast  # noqa: E402
-from kg.shacl.report import report_keys  # noqa: E402
-from kg.validation import load_shapes, validate  # noqa: E402
+from kg.validation.fast import Unsupported, validate_fast  # noqa: E402
+from kg.validation.fast.report import report_keys  # noqa: E402
+from kg.validation.reference import load_shapes, validate  # noqa: E402
 
 SUITE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "w3c-shacl"
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +40,7 @@ KNOWN = {
         'rewrites the literal to "true" (both validators read shapes through rdflib)'
     ),
 }
-# Tests the fast validator refuses (kg.shacl.Unsupported), and why; checked to stay this list.
+# Tests the fast validator refuses (kg.validation.fast.Unsupported), and why; checked to stay this list.
 SKIPPED = {
     "core/property/datatype-ill-formed": "sh:datatype xsd:byte: Oxigraph stores xsd:byte values as xsd:integer",
     "sparql/component/optional-001": "SPARQL-based constraint components (sh:ConstraintComponent, SHACL-AF)",

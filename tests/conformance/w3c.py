@@ -69,13 +69,13 @@ def load_tests(root: Path, manifest: str = "manifest.ttl") -> list[W3CTest]:
 
 def components_used(shapes: rdflib.Graph) -> set[str]:
     """Local names of the SHACL constraint parameters a shapes graph uses (class, minCount, sparql …)."""
-    from kg.shacl.model import CORE_PARAMETERS
+    from kg.validation.fast.model import CORE_PARAMETERS
 
     return {str(p).rsplit("#", 1)[-1] for p in set(shapes.predicates()) if p in CORE_PARAMETERS}
 
 
 def expected_keys(t: W3CTest) -> Counter:
-    from kg.shacl.report import report_keys
+    from kg.validation.fast.report import report_keys
 
     return report_keys(t.manifest, t.result, blank_ids=False)
 

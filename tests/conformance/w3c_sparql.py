@@ -152,7 +152,7 @@ _CAST_FORMS = (
 _LOAD_POLICY = (
     "policy",
     "LOAD is refused (403) before the update runs: the server lets SERVICE / LOAD reach allowlisted hosts only "
-    "(kg.web.guard, fail-closed), and the conformance server has an empty allowlist",
+    "(kg.web.sparql.guard, fail-closed), and the conformance server has an empty allowlist",
 )
 _LOAD_BEFORE_PARSE = (
     "policy",
@@ -1184,7 +1184,7 @@ def with_base(text: str, iri: str) -> str:
 
 
 def has_top_level_order_by(query: str) -> bool:
-    from kg.web.guard import tokens
+    from kg.web.sparql.guard import tokens
 
     depth = 0
     previous = ""
@@ -1373,7 +1373,7 @@ _OX_RESULTS = {
 def reference_run(case: QueryCase) -> None:
     """The same test on pyoxigraph in this process (an in-memory store, no HTTP): raises
     :class:`Failure` like :func:`run_query_case`. Tells the engine's behaviour from the server's."""
-    from kg.web.guard import Refused, check_remote_access
+    from kg.web.sparql.guard import Refused, check_remote_access
 
     text = case.action.read_text(encoding="utf-8")
     try:  # never let pyoxigraph reach the network (LOAD / SERVICE)

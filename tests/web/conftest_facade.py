@@ -2,10 +2,10 @@
 
 ``kg build`` of the real ``data/`` runs once per session (the ``seed_build`` fixture of
 ``tests/conftest.py``: ``python -m kg.cli build --var-dir <tmp>`` in a subprocess). A minimal
-FastAPI app gets the facade through :func:`kg.web.facade.install` with a read-only
+FastAPI app gets the facade through :func:`kg.web.site.facade.install` with a read-only
 :class:`OxigraphStore` of that build, and uvicorn serves it on a free loopback port in a
 background thread, so the tests make real HTTP requests with httpx. The app also has a bare
-stand-in ``POST /sparql`` (the real endpoint is :mod:`kg.web.sparql`) for the editor test.
+stand-in ``POST /sparql`` (the real endpoint is :mod:`kg.web.sparql.protocol`) for the editor test.
 
 Import the fixtures into a test module with ``from conftest_facade import *``.
 """
@@ -28,9 +28,9 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from kg.config import Settings
+from kg.settings import Settings
 from kg.store import OxigraphStore
-from kg.web.facade import Facade, build_id_from_var, install
+from kg.web.site.facade import Facade, build_id_from_var, install
 
 __all__ = ["FacadeServer", "facade_client", "facade_server", "facade_store", "live_facade"]
 
@@ -75,7 +75,7 @@ def facade_store(seed_build: Path) -> Iterator[OxigraphStore]:
 
 def add_sparql_stand_in(app: FastAPI, store: OxigraphStore, seen: list[dict[str, str]]) -> None:
     """A bare SPARQL Protocol POST /sparql over the store, standing in for the real endpoint
-    (:mod:`kg.web.sparql`) so the page tests can drive the query editor; it records each request."""
+    (:mod:`kg.web.sparql.protocol`) so the page tests can drive the query editor; it records each request."""
 
     @app.post("/sparql", include_in_schema=False)
     async def sparql(request: Request) -> Response:

@@ -27,7 +27,7 @@ from conftest_facade import (  # noqa: F401 - fixtures
     facade_store,
     live_facade,
 )
-from kg.queries import load_queries
+from kg.read.queries import load_queries
 
 QUERIES = load_queries(ROOT / "queries")
 ALL_PROJECTS = {IC4LOP, ECCIPA, NETWORK, LEARNING, LIAISON}
@@ -372,7 +372,7 @@ def test_openapi_documents_the_api(facade_client):
 
 
 def test_no_store_yet_is_503(tmp_path):
-    from kg.config import Settings
+    from kg.settings import Settings
 
     settings = Settings.from_env(var_dir=tmp_path, base_uri=BASE)
     with live_facade(settings, lambda: None, lambda: "") as (url, _facade):

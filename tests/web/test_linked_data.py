@@ -147,7 +147,7 @@ def test_etag_last_modified_and_304(facade_client, facade_server):
 
 def test_the_build_id_is_the_target_of_the_store_symlink(facade_server):
     from kg.store import releases
-    from kg.web.facade import build_id_from_var
+    from kg.web.site.facade import build_id_from_var
 
     build = build_id_from_var(facade_server.var)
     assert build and build == releases.current(facade_server.var).name

@@ -20,7 +20,7 @@ from conftest_facade import (  # noqa: F401 - fixtures
     facade_server,
     facade_store,
 )
-from kg.queries import load_queries
+from kg.read.queries import load_queries
 
 
 class Tags(HTMLParser):

@@ -18,10 +18,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from kg.config import Settings
+from kg.settings import Settings
 from kg.store import OxigraphStore
 from kg.store import releases
-from kg.web.publishing import install
+from kg.web.site.publishing import install
 
 OWL_ONTOLOGY = "<http://www.w3.org/2002/07/owl#Ontology>"
 

@@ -10,7 +10,7 @@ with warnings.catch_warnings():  # Starlette's notice about httpx vs httpx2
     from fastapi.testclient import TestClient
 
 from weblive import build_store
-from kg.config import Settings
+from kg.settings import Settings
 from kg.web import create_app
 
 

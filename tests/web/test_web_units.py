@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.config import Settings
-from kg.web import guard, negotiation
+from kg.settings import Settings
+from kg.web import negotiation
+from kg.web.sparql import guard
 from kg.web.negotiation import DATASET, GRAPH, RESULTS
 from kg.web.settings import WebSettings
 

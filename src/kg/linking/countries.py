@@ -25,8 +25,8 @@ from pathlib import Path
 import pycountry
 import pyoxigraph as ox
 
-from kg.config import Settings
-from kg.namespaces import ATOLD, EU_COUNTRY, RDF, SKOS
+from kg.settings import Settings
+from kg.model.namespaces import ATOLD, EU_COUNTRY, RDF, SKOS
 
 TABLE_PATH = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")  # under Settings.data_dir
 

@@ -15,7 +15,7 @@ which organisation node it is, by these rules in order:
    is unknown is never merged by name.
 
 Every merge across imports and every name-based merge is recorded as a
-:class:`~kg.records.OrganisationMatch` (rule, decision, the values compared), which the import writes
+:class:`~kg.model.records.OrganisationMatch` (rule, decision, the values compared), which the import writes
 into its graph as a ``kg:OrganisationMatch``; ``kg orgs --matches`` lists them.
 
 A merged organisation keeps one value for each single-valued fact (legal name, type, city, address,
@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from kg.records import OrganisationMatch, ProjectRecord
-from kg.uris import slugify
+from kg.model.records import OrganisationMatch, ProjectRecord
+from kg.model.uris import slugify
 
 # Legal forms written after a name (compared after normalisation, where "S.R.L." is "srl").
 LEGAL_FORMS = frozenset(

@@ -17,9 +17,9 @@ from typing import NoReturn
 
 import pyoxigraph as ox
 
-from kg.config import Settings
+from kg.settings import Settings
 from kg.linking.countries import normalise
-from kg.namespaces import RDF, SDG, SDGO, SKOS
+from kg.model.namespaces import RDF, SDG, SDGO, SKOS
 
 KOS_PATH = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")  # under Settings.data_dir
 

@@ -1,8 +1,8 @@
 """The web face of the graph: ``kg serve``'s SPARQL 1.1 endpoint (FastAPI on uvicorn).
 
 ``create_app`` (:mod:`kg.web.app`) builds the app, ``serve`` (:mod:`kg.web.server`) runs it.
-Queries run in worker processes under a time limit (:mod:`kg.web.workers`); results stream.
-Both names are imported lazily, so a query worker importing :mod:`kg.web.workers` does not
+Queries run in worker processes under a time limit (:mod:`kg.store.pool`); results stream.
+Both names are imported lazily, so a query worker importing :mod:`kg.store.pool` does not
 load FastAPI.
 """
 

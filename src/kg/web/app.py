@@ -1,7 +1,7 @@
 """The app factory: ``create_app(settings, ...)`` builds the FastAPI application of ``kg serve``.
 
-Routers live in their own modules: :mod:`kg.web.sparql` (``/sparql``, ``/update``) and
-:mod:`kg.web.graph_store` (``/store``). The app owns a :class:`kg.web.workers.Pool` of worker
+Routers live in their own modules: :mod:`kg.web.sparql.protocol` (``/sparql``, ``/update``) and
+:mod:`kg.web.sparql.graph_store` (``/store``). The app owns a :class:`kg.store.pool.Pool` of worker
 processes, started and stopped with the app's lifespan; every store operation runs there
 (under a deadline) so the event loop only moves bytes. CORS is open (``*``, preflight
 included): the data is public and writes need a bearer token, not cookies.
@@ -18,11 +18,12 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse, Response
 
-from kg.config import Settings
-from kg.web import graph_store, sparql
+from kg.settings import Settings
+from kg.web.sparql import graph_store
+from kg.web.sparql import protocol as sparql
 from kg.web.common import HTTPProblem, ServerState, error
 from kg.web.settings import WebSettings
-from kg.web.workers import Pool, StreamAborted
+from kg.store.pool import Pool, StreamAborted
 
 __all__ = ["create_app"]
 
@@ -139,7 +140,8 @@ def create_app(
 
 def _install_faces(app: FastAPI, settings: Settings) -> None:
     """The REST facade, linked data, HTML pages and publishing routes, reading the served build."""
-    from kg.web import facade, publishing
+    from kg.web.site import facade
+    from kg.web.site import publishing
 
     def get_store():  # type: ignore[no-untyped-def]
         return app.state.kg.shared_store()

@@ -14,7 +14,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
 from kg.web.settings import WebSettings
-from kg.web.workers import JobError, JobTimeout, Pool, Running
+from kg.store.pool import JobError, JobTimeout, Pool, Running
 
 __all__ = [
     "HTTPProblem",

@@ -20,7 +20,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 
-from kg.config import Settings
+from kg.settings import Settings
 from kg.web.app import create_app
 from kg.web.settings import WebSettings
 

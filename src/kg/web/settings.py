@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from kg.config import Settings
+from kg.settings import Settings
 
 DEFAULT_QUERY_TIMEOUT = 30.0
 MAX_QUERY_BYTES = 1 << 20  # 1 MiB of SPARQL text
@@ -44,7 +44,7 @@ def _split_list(value: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class WebSettings:
-    """Everything ``kg serve`` needs beyond :class:`kg.config.Settings`."""
+    """Everything ``kg serve`` needs beyond :class:`kg.settings.Settings`."""
 
     store_path: Path
     base_uri: str

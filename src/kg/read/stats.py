@@ -1,0 +1,32 @@
+"""Counts of what a store holds: triples per named graph, instances per class, projects per year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kg.model.namespaces import sparql_prefixes
+from kg.store import Store
+
+PER_GRAPH = "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"
+PER_CLASS = (
+    sparql_prefixes("kg")
+    + """SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+  GRAPH ?g { ?s a ?class } FILTER(STRSTARTS(STR(?class), STR(kg:)))
+} GROUP BY ?class ORDER BY ?class"""
+)
+
+
+@dataclass(frozen=True)
+class Stats:
+    per_graph: dict[str, int]
+    per_class: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_graph.values())
+
+
+def store_stats(store: Store) -> Stats:
+    per_graph = {str(row["g"].value): int(row["n"].value) for row in store.query(PER_GRAPH)}
+    per_class = {str(row["class"].value): int(row["n"].value) for row in store.query(PER_CLASS)}
+    return Stats(per_graph=per_graph, per_class=per_class)

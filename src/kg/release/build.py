@@ -1,0 +1,246 @@
+"""The pipeline that makes a release: records → RDF → SHACL validation → a new store, swapped in.
+
+``assemble`` turns the inputs of a data directory into named graphs (no store involved);
+``check`` validates them; ``build`` writes them into a fresh Oxigraph store beside the served
+one and promotes it only when validation passes — a failing build leaves the served store as
+it was. Progress is reported through an optional callback so the CLI can draw bars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import pyoxigraph
+from pyoxigraph import Quad, RdfFormat
+
+from kg.settings import Settings
+from kg.linking.countries import CountryTable
+from kg.linking.sdgs import SdgKos
+from kg.mapping import MappingContext, map_programme_scheme, map_projects
+from kg.curated import RecordsInvalid, load_programme_scheme, load_projects
+from kg.store import OxigraphStore
+from kg.store import releases
+from kg.model.uris import Minter
+from kg.validation.reference import (
+    ENGINES,
+    Report,
+    load_shapes,
+    quads_to_graph,
+    validate,
+    validate_fast,
+    validate_store,
+    vocabulary_extract,
+)
+
+COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
+SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
+PROGRAMMES = Path("vocab/programmes.yaml")
+PROJECTS = Path("projects")
+
+Progress = Callable[[str], None]
+
+
+class BuildFailed(Exception):
+    """The inputs do not make a valid graph; the served store was not touched."""
+
+    def __init__(self, message: str, *, report: Report | None = None, errors: list | None = None):
+        super().__init__(message)
+        self.report = report
+        self.errors = errors or []
+
+
+@dataclass
+class Assembled:
+    """Every named graph of a release, and where each entity came from."""
+
+    graphs: dict[str, list[Quad]]
+    origin: dict[str, str] = field(default_factory=dict)  # entity URI → input file (relative to root)
+    vocab_graphs: set[str] = field(default_factory=set)
+    project_count: int = 0
+
+    def locate(self, uri: str) -> str | None:
+        while uri:
+            if uri in self.origin:
+                return self.origin[uri]
+            if "/" not in uri:
+                return None
+            uri = uri.rsplit("/", 1)[0]  # a project's parts (…/activity/1) come from the project's file
+        return None
+
+    def quads(self) -> list[Quad]:
+        return [q for qs in self.graphs.values() for q in qs]
+
+    def triple_count(self) -> int:
+        return sum(len(qs) for qs in self.graphs.values())
+
+
+def _note(progress: Progress | None, message: str) -> None:
+    if progress:
+        progress(message)
+
+
+def _rel(settings: Settings, path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(settings.root))
+    except ValueError:
+        return str(path)
+
+
+def _parse_file(path: Path, fmt: RdfFormat, graph: str) -> list[Quad]:
+    g = pyoxigraph.NamedNode(graph)
+    return [pyoxigraph.Quad(t.subject, t.predicate, t.object, g) for t in pyoxigraph.parse(path=str(path), format=fmt)]
+
+
+def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembled:
+    """Read records and vocabularies of ``settings.data_dir`` and map them to named graphs.
+
+    Raises :class:`RecordsInvalid` with every error (file, line, field) when a record is wrong.
+    """
+    data = settings.data_dir
+    assert data is not None
+    minter = Minter(settings.base_uri)
+    _note(progress, "reading vocabularies")
+    countries = CountryTable.from_file(data / COUNTRY_TABLE)
+    sdgs = SdgKos.from_file(data / SDG_KOS)
+    scheme = load_programme_scheme(data / PROGRAMMES)
+    _note(progress, "reading records")
+    records = load_projects(data / PROJECTS)
+    ctx = MappingContext(
+        minter=minter,
+        countries=countries,
+        sdgs=sdgs,
+        scheme=scheme,
+        data_dir=data,
+        include_personal_data=settings.include_personal_data,
+    )
+    _note(progress, f"mapping {len(records)} records")
+    graphs = map_projects(records, ctx)
+    graphs[minter.programmes_graph] = map_programme_scheme(scheme, ctx, source=data / PROGRAMMES)
+    if ctx.errors:
+        raise RecordsInvalid(list(ctx.errors))
+
+    origin: dict[str, str] = {}
+    for path, record in records:
+        origin[minter.project(record)] = _rel(settings, path)
+    for graph, quads in graphs.items():
+        if graph == minter.programmes_graph:
+            for q in quads:
+                origin.setdefault(q.subject.value, _rel(settings, data / PROGRAMMES))
+    for path, record in records:  # everything else in a record's graph comes from that record
+        graph = minter.source_graph(Path(record.source.path).stem)
+        for q in graphs.get(graph, []):
+            origin.setdefault(q.subject.value, _rel(settings, path))
+
+    _note(progress, "reading ontology and vocabularies")
+    onto: list[Quad] = []
+    for ttl in sorted(settings.ontology_dir.glob("*.ttl")):
+        onto.extend(_parse_file(ttl, RdfFormat.TURTLE, minter.ontology_graph))
+    graphs[minter.ontology_graph] = onto
+    graphs[minter.sdg_graph] = sdgs.graph_quads(minter.sdg_graph)
+    graphs[minter.country_graph] = countries.graph_quads(minter.country_graph)
+    return Assembled(
+        graphs=graphs,
+        origin=origin,
+        vocab_graphs={minter.sdg_graph, minter.country_graph},
+        project_count=len(records),
+    )
+
+
+def validation_quads(assembled: Assembled) -> list[Quad]:
+    """What SHACL validates: every graph but the vocabularies, plus the vocabularies' typing and
+    scheme-membership statements (:func:`kg.validation.reference.vocabulary_extract`)."""
+    content = [q for g, qs in assembled.graphs.items() if g not in assembled.vocab_graphs for q in qs]
+    vocab = [q for g in assembled.vocab_graphs for q in vocabulary_extract(assembled.graphs[g])]
+    return content + vocab
+
+
+def check(
+    assembled: Assembled, settings: Settings, *, progress: Progress | None = None, engine: str = "fast"
+) -> Report:
+    """SHACL-validate an assembled release against ``shapes/``.
+
+    ``engine="fast"`` (default) compiles the shapes to SPARQL run inside Oxigraph (:mod:`kg.validation.fast`);
+    ``engine="pyshacl"`` uses pySHACL, the reference. Both return the same :class:`Report`.
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r} (one of {', '.join(ENGINES)})")
+    _note(progress, f"validating with SHACL ({engine})")
+    quads = validation_quads(assembled)
+    shapes = load_shapes(settings.shapes_dir)
+    if engine == "pyshacl":
+        return validate(quads_to_graph(quads), shapes, locate=assembled.locate)
+    return validate_fast(quads, shapes, locate=assembled.locate)
+
+
+@dataclass
+class BuildResult:
+    store_path: Path
+    report: Report
+    graphs: dict[str, int]
+    project_count: int
+    triple_count: int
+
+
+def write_store(path: Path, assembled: Assembled) -> None:
+    """Load every graph into a new Oxigraph store at ``path`` (bulk loader, N-Quads)."""
+    store = OxigraphStore(path)
+    try:
+        data = pyoxigraph.serialize(assembled.quads(), format=RdfFormat.N_QUADS) or b""
+        store.bulk_load(data=data, format="nquads")
+        store.flush()
+    finally:
+        store.close()
+
+
+def build(settings: Settings, *, progress: Progress | None = None) -> BuildResult:
+    """Assemble, validate, store aside and promote. Raises :class:`BuildFailed` or :class:`RecordsInvalid`."""
+    assembled = assemble(settings, progress=progress)
+    report = check(assembled, settings, progress=progress)
+    if not report.conforms:
+        raise BuildFailed(
+            f"{len(report.violations)} SHACL violation(s); the served store was left unchanged", report=report
+        )
+    assert settings.var_dir is not None
+    # imports (kg import) live beside the curated graphs: carried over into every build, under one lock
+    from kg.imports.pipeline import carry_over, gc_artefacts, store_lock
+    from kg.store.base import StoreError
+
+    with store_lock(settings.var_dir):
+        build_dir = releases.new_build_dir(settings.var_dir)
+        _note(progress, f"loading {assembled.triple_count()} quads into {build_dir.name}")
+        try:
+            write_store(build_dir, assembled)
+            carried = carry_over(settings, build_dir, progress=progress)
+            if carried:
+                # the imports join the curated graphs: validate the union, on disk, before promoting
+                _note(progress, f"validating the new store with its {carried} import(s) (SHACL, fast engine)")
+                whole = validate_store(build_dir, settings.shapes_dir, locate=assembled.locate)
+                if not whole.conforms:  # the build dir is discarded below
+                    raise BuildFailed(
+                        f"{len(whole.violations)} SHACL violation(s) in the store with its imports; "
+                        "the served store was left unchanged",
+                        report=whole,
+                    )
+                report = whole  # the store's report covers the curated graphs too (each result once)
+        except StoreError as exc:
+            releases.discard(build_dir)
+            raise BuildFailed(f"{exc}; the served store was left unchanged") from exc
+        except BaseException:
+            releases.discard(build_dir)
+            raise
+        releases.promote(settings.var_dir, build_dir)
+        releases.prune(settings.var_dir, keep=2)
+        gc_artefacts(settings.var_dir)
+    _note(progress, "promoted")
+    return BuildResult(
+        store_path=settings.store_path,
+        report=report,
+        graphs={g: len(qs) for g, qs in assembled.graphs.items()},
+        project_count=assembled.project_count,
+        triple_count=assembled.triple_count(),
+    )
+
+
+__all__ = ["Assembled", "BuildFailed", "BuildResult", "assemble", "build", "check", "validation_quads", "write_store"]

@@ -1,0 +1,339 @@
+"""HTML pages for people: home (search, counts, browse, SPARQL editor), project search, and pages
+for projects, organisations, programmes, SDGs, countries, cities and any other resource.
+
+Labels come in the language of ``?lang=`` (kept in every link) or ``Accept-Language``, else
+English. Pages load only this server's ``/static`` files (a Content-Security-Policy says so):
+no CDN, no external requests. Entity documents (``/doc/...``) are rendered here for
+:mod:`kg.web.site.linked_data`, which negotiates them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import jinja2
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.routing import APIRoute
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from kg.read import lookup
+from kg.model.namespaces import KG, PREFIXES
+from kg.web.site.facade import STATIC_DIR, TEMPLATES_DIR, Facade, StoreUnavailable, request_lang, valid_lang
+
+__all__ = ["error_page", "make_router", "render", "render_entity"]
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'self'"
+)
+LANGUAGES = {
+    "en": "English",
+    "it": "Italiano",
+    "fr": "Français",
+    "de": "Deutsch",
+    "es": "Español",
+    "el": "Ελληνικά",
+    "pl": "Polski",
+    "nl": "Nederlands",
+    "pt": "Português",
+}
+MONTHS = {
+    "en": "January February March April May June July August September October November December",
+    "it": "gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "es": "enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+}
+SCHEME_LEVEL_NAMES = {"programme": "Programme", "key-action": "Key action", "action-type": "Action type", "call": "Call"}
+SCHEME_CLASSES = {str(KG.FundingProgramme), str(KG.KeyAction), str(KG.ActionType), str(KG.Call)}
+
+
+# --------------------------------------------------------------------------- template helpers
+
+
+def format_date(value: str | None, precision: str | None = None, lang: str = "en") -> str:
+    """``2017-09`` (month) → "September 2017"; ``2019-01-15`` → "15 January 2019"; ``2017`` → "2017"."""
+    if not value:
+        return ""
+    months = MONTHS.get(lookup.primary(lang), MONTHS["en"]).split()
+    parts = value.split("-")
+    try:
+        if (precision == "day" or len(parts) == 3) and len(parts) >= 3:
+            day = int(parts[2][:2])
+            return f"{day} {months[int(parts[1]) - 1]} {parts[0]}"
+        if precision == "month" or len(parts) == 2:
+            return f"{months[int(parts[1]) - 1]} {parts[0]}"
+    except (ValueError, IndexError):
+        return value
+    return parts[0]
+
+
+def curie(iri: str) -> str:
+    """A prefixed name when a known namespace fits (``kg:startDate``), else the IRI."""
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        text = str(ns)
+        if iri.startswith(text) and len(text) > len(best) and iri[len(text) :] and "/" not in iri[len(text) :]:
+            best, name = text, prefix
+    return f"{name}:{iri[len(best):]}" if best else iri
+
+
+def _static_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.glob("*")):
+        if path.is_file():
+            digest.update(path.name.encode())
+            digest.update(str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()[:10]
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def environment() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+            autoescape=jinja2.select_autoescape(["html", "xml"]),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        env.filters["curie"] = curie
+        env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+        env.globals["SCHEME_LEVEL_NAMES"] = SCHEME_LEVEL_NAMES
+        env.globals["LANGUAGES"] = LANGUAGES
+        env.globals["static_version"] = _static_version()
+        _ENV = env
+    return _ENV
+
+
+class View:
+    """Per-request helpers the templates call: links (keeping ``?lang=``), dates, languages."""
+
+    def __init__(self, facade: Facade, request: Request, lang: str) -> None:
+        self.facade = facade
+        self.request = request
+        self.lang = lang
+        explicit = request.query_params.get("lang")
+        self.explicit_lang = explicit if valid_lang(explicit) else None
+
+    def href(self, uri: str) -> str:
+        return self.facade.href(uri, self.explicit_lang)
+
+    def url(self, path: str, **params: Any) -> str:
+        """A local URL with query parameters (None and "" dropped) and the explicit ``lang``."""
+        query = {k: v for k, v in params.items() if v is not None and v != ""}
+        if self.explicit_lang and "lang" not in query:
+            query["lang"] = self.explicit_lang
+        return path + ("?" + urlencode(query, doseq=True) if query else "")
+
+    def lang_url(self, lang: str) -> str:
+        """This page in another language."""
+        url = self.request.url.remove_query_params("lang").include_query_params(lang=lang)
+        return f"{url.path}?{url.query}"
+
+    def date(self, value: str | None, precision: str | None = None) -> str:
+        return format_date(value, precision, self.lang)
+
+    def local(self, uri: str) -> str | None:
+        return self.facade.local_path(uri)
+
+    def is_local(self, uri: str) -> bool:
+        return self.facade.local_path(uri) is not None
+
+    def data_links(self, uri: str) -> list[tuple[str, str]]:
+        local = self.facade.local_path(uri)
+        if not local or not local.startswith("/id/"):
+            return []
+        doc = "/doc/" + local[len("/id/") :]
+        return [(label, f"{doc}.{suffix}") for label, suffix in (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))]
+
+
+def render(facade: Facade, request: Request, template: str, *, status: int = 200, lang: str | None = None, **context: Any) -> HTMLResponse:
+    """A page from ``templates/{template}`` with the shared context (``view``, ``lang``, ``base``)."""
+    language = lang or request_lang(request)
+    view = View(facade, request, language)
+    html = environment().get_template(template).render(view=view, lang=language, base=facade.base, request=request, **context)
+    headers = {"Content-Security-Policy": CSP, "Vary": "Accept-Language", "X-Content-Type-Options": "nosniff"}
+    return HTMLResponse(html, status_code=status, headers=headers)
+
+
+def error_page(facade: Facade, request: Request, status: int, title: str, message: str) -> HTMLResponse:
+    return render(facade, request, "error.html", status=status, title=title, message=message)
+
+
+def render_entity(facade: Facade, request: Request, uri: str, lang: str) -> HTMLResponse:
+    """The HTML document about an entity under the base URI, by its type."""
+    store = facade.store()
+    types = set(lookup.entity_types(store, uri))
+    try:
+        if str(KG.Project) in types:
+            doc = lookup.get_project(store, uri, lang)
+            return render(facade, request, "project.html", lang=lang, project=doc, chain=lookup.chain_list(doc.get("programme")))
+        if str(KG.Organisation) in types or str(KG.Funder) in types:
+            return render(facade, request, "organisation.html", lang=lang, org=lookup.get_organisation(store, uri, lang))
+        if types & SCHEME_CLASSES:
+            return render(facade, request, "programme.html", lang=lang, node=lookup.get_programme(store, uri, lang))
+        if str(KG.City) in types:
+            return render(facade, request, "city.html", lang=lang, city=lookup.get_city(store, uri, lang))
+        return render(facade, request, "entity.html", lang=lang, entity=lookup.get_entity(store, uri, lang))
+    except lookup.NotFound:
+        return error_page(facade, request, 404, "Not found", f"Nothing is known about <{uri}>.")
+
+
+def _int_param(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------------- router
+
+
+def make_router(facade: Facade) -> APIRouter:
+    class PageRoute(APIRoute):
+        """Pages answer a missing store with an HTML 503 page."""
+
+        def get_route_handler(self):  # type: ignore[no-untyped-def]
+            original = super().get_route_handler()
+
+            async def handler(request: Request) -> Response:
+                try:
+                    return await original(request)
+                except StoreUnavailable as exc:
+                    response = error_page(facade, request, 503, "The graph is not available", str(exc))
+                    response.headers["Retry-After"] = "30"
+                    return response
+
+            return handler
+
+    router = APIRouter(include_in_schema=False, route_class=PageRoute)
+
+    @router.get("/", response_class=HTMLResponse)
+    def home(request: Request) -> Response:
+        lang = request_lang(request)
+        store = facade.store()
+        stats = lookup.statistics(store, lang)
+        recent, _ = lookup.list_projects(store, sort="-start", limit=5, lang=lang)
+        queries = []
+        for q in facade.queries().values():
+            try:
+                text = q.bind({})
+            except ValueError:
+                text = q.text
+            queries.append({"name": q.name, "summary": q.summary, "description": q.description, "sparql": text})
+        return render(facade, request, "home.html", lang=lang, stats=stats, recent=recent, queries=queries)
+
+    @router.get("/projects", response_class=HTMLResponse)
+    def projects(
+        request: Request,
+        q: str | None = None,
+        country: str | None = None,
+        sdg: str | None = None,
+        programme: str | None = None,
+        organisation: str | None = None,
+        year_from: str | None = None,
+        year_to: str | None = None,
+        sort: str = "title",
+        page: str | None = None,
+    ) -> Response:
+        lang = request_lang(request)
+        store = facade.store()
+        per_page = 20
+        page_no = max(1, _int_param(page) or 1)
+        filters = {
+            "q": q, "country": country, "sdg": sdg, "programme": programme, "organisation": organisation,
+            "year_from": year_from, "year_to": year_to, "sort": sort if sort != "title" else None,
+        }
+        error = None
+        items: list[dict[str, Any]] = []
+        total = 0
+        try:
+            y0, y1 = _int_param(year_from), _int_param(year_to)
+            if year_from and y0 is None:
+                raise lookup.InvalidParameter("year_from", f"{year_from!r} is not a year")
+            if year_to and y1 is None:
+                raise lookup.InvalidParameter("year_to", f"{year_to!r} is not a year")
+            items, total = lookup.list_projects(
+                store, q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
+                year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
+                lang=lang, settings=facade.settings,
+            )
+        except lookup.InvalidParameter as exc:
+            error = exc
+        pages = max(1, math.ceil(total / per_page))
+        return render(
+            facade, request, "projects.html", lang=lang, status=422 if error else 200,
+            items=items, total=total, page=page_no, pages=pages, filters=filters, error=error,
+            programmes=lookup.programme_tree(store, lang), sorts=lookup.PROJECT_SORTS,
+            countries=lookup.list_countries(store, lang), sdgs=lookup.list_sdgs(store, lang, used_only=True),
+        )
+
+    @router.get("/organisations", response_class=HTMLResponse)
+    def organisations(request: Request, q: str | None = None) -> Response:
+        lang = request_lang(request)
+        items, total = lookup.list_organisations(facade.store(), q=q, limit=1000, lang=lang)
+        return render(facade, request, "organisations.html", lang=lang, items=items, total=total, q=q)
+
+    @router.get("/programmes", response_class=HTMLResponse)
+    def programmes(request: Request) -> Response:
+        lang = request_lang(request)
+        return render(facade, request, "programmes.html", lang=lang, roots=lookup.programme_tree(facade.store(), lang))
+
+    @router.get("/sdgs", response_class=HTMLResponse)
+    def sdgs(request: Request) -> Response:
+        lang = request_lang(request)
+        return render(facade, request, "sdgs.html", lang=lang, goals=lookup.list_sdgs(facade.store(), lang))
+
+    @router.get("/sdgs/{code}", response_class=HTMLResponse)
+    def sdg(request: Request, code: Annotated[str, Path()]) -> Response:
+        lang = request_lang(request)
+        try:
+            doc = lookup.get_sdg(facade.store(), code, lang, settings=facade.settings)
+        except lookup.NotFound as exc:
+            return error_page(facade, request, 404, "Not found", str(exc))
+        return render(facade, request, "sdg.html", lang=lang, sdg=doc)
+
+    @router.get("/countries", response_class=HTMLResponse)
+    def countries(request: Request) -> Response:
+        lang = request_lang(request)
+        return render(facade, request, "countries.html", lang=lang, countries=lookup.list_countries(facade.store(), lang))
+
+    @router.get("/countries/{code}", response_class=HTMLResponse)
+    def country(request: Request, code: Annotated[str, Path()]) -> Response:
+        lang = request_lang(request)
+        try:
+            doc = lookup.get_country(facade.store(), code, lang, settings=facade.settings)
+        except lookup.NotFound as exc:
+            return error_page(facade, request, 404, "Not found", str(exc))
+        return render(facade, request, "country.html", lang=lang, country=doc)
+
+    @router.get("/queries", response_class=HTMLResponse)
+    def queries(request: Request) -> Response:
+        lang = request_lang(request)
+        return render(facade, request, "queries.html", lang=lang, queries=list(facade.queries().values()))
+
+    @router.get("/resource", response_class=HTMLResponse)
+    def resource(request: Request, uri: Annotated[str | None, Query()] = None) -> Response:
+        lang = request_lang(request)
+        if not uri:
+            return error_page(facade, request, 400, "Bad request", "Give the resource's URI: /resource?uri=…")
+        local = facade.local_path(uri)
+        if local and local.startswith("/id/"):
+            return RedirectResponse(facade.href(uri, request.query_params.get("lang")), status_code=303)
+        try:
+            entity = lookup.get_entity(facade.store(), uri, lang)
+        except lookup.NotFound:
+            return error_page(facade, request, 404, "Not found", f"Nothing is known about <{uri}>.")
+        return render(facade, request, "entity.html", lang=lang, entity=entity)
+
+    return router
