@@ -150,7 +150,7 @@ def release_context():
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
     from kg.release.build import assemble
     from kg.settings import Settings
-    from kg.validation.reference import vocabulary_extract
+    from kg.validation.inputs import vocabulary_extract
 
     assembled = assemble(Settings())
     graphs = {}

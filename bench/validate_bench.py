@@ -8,7 +8,7 @@ into an on-disk Oxigraph (RocksDB) store, both cached in --workdir (the load tim
 kept beside the store and reported apart: it is not part of validation). Each validator runs in its
 own process (so each has its own peak RSS):
 
-* fast: the engine of ``kg.validation.reference.validate_store`` on the on-disk store, opened read-only by --workers
+* fast: the engine of ``kg.validation.run.validate_store`` on the on-disk store, opened read-only by --workers
   processes; the store is validated as the union of its named graphs, as ``kg validate`` does;
 * pySHACL (for --pyshacl-sizes only): the same quads turned into an rdflib graph as ``kg.release.build.check()``
   does, then validated. It is skipped when its estimated time (from the previous size, linear in
@@ -52,7 +52,7 @@ def _keys(report) -> list:
 def run_fast(db: Path, workers: int, keys_out: Path) -> dict:
     from kg.settings import Settings
     from kg.validation.fast import FastValidator
-    from kg.validation.reference import load_shapes
+    from kg.validation.inputs import load_shapes
 
     validator = FastValidator(load_shapes(Settings(root=ROOT).shapes_dir))
     timings: list = []
@@ -79,7 +79,8 @@ def run_pyshacl(data: Path, keys_out: Path) -> dict:
     import pyoxigraph as ox
 
     from kg.settings import Settings
-    from kg.validation.reference import load_shapes, quads_to_graph, validate
+    from kg.validation.inputs import load_shapes, quads_to_graph
+    from kg.validation.reference import validate
 
     logging.disable(logging.CRITICAL)  # rdflib logs every ill-typed literal (the deliberate bad dates)
     t0 = time.perf_counter()

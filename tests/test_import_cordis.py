@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 
 from kg.settings import Settings
-from kg.imports.pipeline import ImportFailed, read_manifest, run_import
+from kg.imports.context import ImportFailed
+from kg.imports.artefacts import read_manifest
+from kg.imports.pipeline import run_import
 from kg.store import releases
 from conftest import run_kg
 from test_import_helpers import (

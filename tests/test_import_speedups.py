@@ -12,7 +12,9 @@ import pyoxigraph as ox
 import pytest
 
 from kg.settings import Settings
-from kg.imports.pipeline import ImportFailed, _Artefact, read_manifest, run_import
+from kg.imports.context import ImportFailed
+from kg.imports.artefacts import Artefact, read_manifest
+from kg.imports.pipeline import run_import
 from kg.mapping import LineSink, QuadSink, _quoted
 from kg.imports.erasmus import _first, _Layout
 from kg.imports.tables import CellError, Row, TableFile, check_text, check_values
@@ -115,7 +117,7 @@ def test_line_sink_refuses_what_a_quad_refuses() -> None:
 # --------------------------------------------------------------------------- the artefact writer / loader
 def test_artefact_loads_in_chunks_while_writing(tmp_path: Path) -> None:
     store = ox.Store(str(tmp_path / "store"))
-    writer = _Artefact(tmp_path / "a.nq.gz", store, chunk_bytes=1000)
+    writer = Artefact(tmp_path / "a.nq.gz", store, chunk_bytes=1000)
     expected = []
     for i in range(500):
         line = f"<https://example.org/s{i}> <https://example.org/p> \"{i}\" <https://example.org/g> .\n"
@@ -133,7 +135,7 @@ def test_artefact_loads_in_chunks_while_writing(tmp_path: Path) -> None:
 
 def test_artefact_loader_error_reaches_the_writer(tmp_path: Path) -> None:
     store = ox.Store(str(tmp_path / "store"))
-    writer = _Artefact(tmp_path / "a.nq.gz", store, chunk_bytes=10)
+    writer = Artefact(tmp_path / "a.nq.gz", store, chunk_bytes=10)
     with pytest.raises(SyntaxError):
         for _ in range(200):
             writer.write(["this is not n-quads\n"])

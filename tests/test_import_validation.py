@@ -9,7 +9,8 @@ import pytest
 
 from kg.release.build import BuildFailed, build
 from kg.settings import Settings
-from kg.imports.pipeline import ImportFailed, run_import
+from kg.imports.context import ImportFailed
+from kg.imports.pipeline import run_import
 from kg.store import releases
 from test_import_helpers import HEAD, count, fresh_var, read_csv, write_official_csv
 

@@ -176,7 +176,7 @@ def test_plan_reused_only_while_the_data_answers_the_same():
 
 
 def test_validate_store_keeps_the_validator_while_shapes_are_unchanged(tmp_path):
-    from kg.validation.reference import _validator
+    from kg.validation.run import _validator
 
     (tmp_path / "a.ttl").write_text(SHAPES)
     v1 = _validator(tmp_path)

@@ -1,4 +1,4 @@
-"""kg.validation.reference.validate_store: SHACL validation of an on-disk store (``kg build`` output) as the union
+"""kg.validation.run.validate_store: SHACL validation of an on-disk store (``kg build`` output) as the union
 of its named graphs, read-only, against what the build validates in memory (every graph but the
 vocabularies, plus the vocabularies' typing: kg.release.build.validation_quads) — on the seed store and on a
 broken copy of it — and against pySHACL on the broken copy."""
@@ -14,15 +14,9 @@ import pytest
 from kg.release.build import assemble, check
 from kg.settings import Settings
 from kg.validation.fast.report import report_keys
-from kg.validation.reference import (
-    load_shapes,
-    quads_to_graph,
-    validate,
-    validate_fast,
-    validate_store,
-    vocab_graphs,
-    vocabulary_extract,
-)
+from kg.validation.inputs import load_shapes, quads_to_graph, vocabulary_extract
+from kg.validation.reference import validate
+from kg.validation.run import validate_fast, validate_store, vocab_graphs
 from kgtesting import ROOT
 
 SHAPES = ROOT / "shapes"

@@ -7,38 +7,16 @@ reading a traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from kg.model.errors import RecordError, RecordsInvalid
 from kg.model.records import ProgrammeScheme, ProjectRecord
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True)
-class RecordError:
-    """One problem in one input file."""
-
-    path: Path
-    field: str  # dotted path inside the file, '' for the whole file
-    message: str
-    line: int | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else f"{self.path}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
-
-
-class RecordsInvalid(Exception):
-    """Raised when input files have errors; carries every :class:`RecordError`."""
-
-    def __init__(self, errors: list[RecordError]):
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
 
 
 def _node_line(node: yaml.Node | None, loc: tuple[Any, ...]) -> int | None:

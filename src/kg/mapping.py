@@ -37,7 +37,7 @@ from kg.model.records import (
     SchemeConcept,
     SubjectConcept,
 )
-from kg.curated import RecordError, RecordsInvalid
+from kg.model.errors import RecordError, RecordsInvalid
 from kg.model.uris import Minter, key_segment
 
 class _Terms:

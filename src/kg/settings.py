@@ -11,6 +11,12 @@ from pathlib import Path
 
 DEFAULT_BASE_URI = "https://w3id.org/euprojects/"
 
+# The inputs under the data directory, named once: the build, the importers and the publisher read these.
+COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
+SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
+PROGRAMMES = Path("vocab/programmes.yaml")
+PROJECTS = Path("projects")
+
 
 def _find_root() -> Path:
     """The project checkout: the nearest parent holding ``ontology/`` and ``data/``."""
@@ -62,6 +68,30 @@ class Settings:
     @property
     def queries_dir(self) -> Path:
         return self.root / "queries"
+
+    @property
+    def country_table(self) -> Path:
+        """The EU authority table of countries (SKOS, RDF/XML)."""
+        assert self.data_dir is not None
+        return self.data_dir / COUNTRY_TABLE
+
+    @property
+    def sdg_kos(self) -> Path:
+        """The UN SDG KOS (goals, targets, indicators)."""
+        assert self.data_dir is not None
+        return self.data_dir / SDG_KOS
+
+    @property
+    def programmes_file(self) -> Path:
+        """The curated programme scheme (YAML)."""
+        assert self.data_dir is not None
+        return self.data_dir / PROGRAMMES
+
+    @property
+    def projects_dir(self) -> Path:
+        """The curated records, one YAML file per project."""
+        assert self.data_dir is not None
+        return self.data_dir / PROJECTS
 
     @property
     def store_path(self) -> Path:

@@ -26,7 +26,8 @@ from w3c import components_used, expected_keys, load_tests, oxigraph_data  # noq
 
 from kg.validation.fast import Unsupported, validate_fast  # noqa: E402
 from kg.validation.fast.report import report_keys  # noqa: E402
-from kg.validation.reference import load_shapes, validate  # noqa: E402
+from kg.validation.inputs import load_shapes  # noqa: E402
+from kg.validation.reference import validate
 
 SUITE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "w3c-shacl"
 ROOT = Path(__file__).resolve().parents[2]

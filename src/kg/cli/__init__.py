@@ -15,8 +15,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kg.imports.registry import IMPORTERS
+from kg.model.errors import RecordsInvalid
 from kg.settings import Settings
-from kg.curated import RecordsInvalid
 
 app = typer.Typer(help="Build, check, query and serve the knowledge graph of EU-funded projects.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -287,7 +288,13 @@ class _RichImportProgress:
     """Rich progress bars for :mod:`kg.imports.pipeline` (one bar per table: bytes for CSV, rows for xlsx)."""
 
     def __init__(self, console: Console):
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self.console = console
         self.bar = Progress(
@@ -319,7 +326,8 @@ class _RichImportProgress:
 
 
 def _run_import(source: str, paths: list[Path], name: Optional[str], strict: bool, validate: bool, data_dir, var_dir, base_uri) -> None:  # type: ignore[no-untyped-def]
-    from kg.imports.pipeline import ImportFailed, run_import
+    from kg.imports.context import ImportFailed
+    from kg.imports.pipeline import run_import
 
     settings = _settings(data_dir, var_dir, base_uri)
     try:
@@ -358,39 +366,31 @@ def _run_import(source: str, paths: list[Path], name: Optional[str], strict: boo
         out.print(f"[yellow]{len(result.rejects)} row(s) rejected; report: {result.rejects_path}[/yellow]")
 
 
-@import_app.command("cordis")
-def import_cordis(
-    paths: list[Path] = ImportPaths,
-    name: Optional[str] = ImportName,
-    strict: bool = Strict,
-    validate: bool = ValidateImport,
-    data_dir: Optional[Path] = DataDir,
-    var_dir: Optional[Path] = VarDir,
-    base_uri: Optional[str] = BaseUri,
-) -> None:
-    """CORDIS exports: project + organization tables (CSV ; or , / xlsx / zip), their link tables
-    (legalBasis, topics, euroSciVoc, webLink, deliverables), legacy one-row-per-project files, H2020 reference tables."""
-    _run_import("cordis", paths, name, strict, validate, data_dir, var_dir, base_uri)
+def _import_command(source: str):  # type: ignore[no-untyped-def]
+    """``kg import <source>``: one command per entry of :data:`kg.imports.registry.IMPORTERS`."""
+
+    def command(
+        paths: list[Path] = ImportPaths,
+        name: Optional[str] = ImportName,
+        strict: bool = Strict,
+        validate: bool = ValidateImport,
+        data_dir: Optional[Path] = DataDir,
+        var_dir: Optional[Path] = VarDir,
+        base_uri: Optional[str] = BaseUri,
+    ) -> None:
+        _run_import(source, paths, name, strict, validate, data_dir, var_dir, base_uri)
+
+    return command
 
 
-@import_app.command("erasmus")
-def import_erasmus(
-    paths: list[Path] = ImportPaths,
-    name: Optional[str] = ImportName,
-    strict: bool = Strict,
-    validate: bool = ValidateImport,
-    data_dir: Optional[Path] = DataDir,
-    var_dir: Optional[Path] = VarDir,
-    base_uri: Optional[str] = BaseUri,
-) -> None:
-    """Erasmus+ Project Results Platform exports (xlsx or CSV, Partner 1..N columns), Erasmus+ and predecessor programmes."""
-    _run_import("erasmus", paths, name, strict, validate, data_dir, var_dir, base_uri)
+for _source, _importer in IMPORTERS.items():
+    import_app.command(_source, help=_importer.summary)(_import_command(_source))
 
 
 @import_app.command("list")
 def import_list(var_dir: Optional[Path] = VarDir) -> None:
     """The imports the served store holds."""
-    from kg.imports.pipeline import list_imports
+    from kg.imports.artefacts import list_imports
 
     settings = _settings(None, var_dir, None)
     t = Table(title="Imports")

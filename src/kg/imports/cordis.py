@@ -33,12 +33,11 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
-from kg.imports.pipeline import Outcome
-from kg.model.records import Grant, Money, Organisation, Output, PartialDate, ProjectRecord, SchemeConcept, Source, SubjectConcept
+from kg.imports.context import ImportContext, Outcome
 from kg.imports.tables import (
     CellError,
     Row,
@@ -51,10 +50,18 @@ from kg.imports.tables import (
     parse_int,
     parse_url,
 )
+from kg.model.records import (
+    Grant,
+    Money,
+    Organisation,
+    Output,
+    PartialDate,
+    ProjectRecord,
+    SchemeConcept,
+    Source,
+    SubjectConcept,
+)
 from kg.model.uris import slugify
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kg.imports.pipeline import ImportContext
 
 # --------------------------------------------------------------------------- tables
 PROJECT = {"id", "acronym", "title", "startDate", "endDate", "ecMaxContribution", "frameworkProgramme", "objective"}
@@ -233,8 +240,10 @@ class CordisImport:
     """Reads the tables of one CORDIS export into records (see the module docstring)."""
 
     source = "cordis"
+    summary = "CORDIS exports: project + organization tables (CSV ; or , / xlsx / zip), their link tables (legalBasis, topics, euroSciVoc, webLink, deliverables), legacy one-row-per-project files, H2020 reference tables."
+    detect_table = staticmethod(detect_table)
 
-    def __init__(self, ctx: "ImportContext"):
+    def __init__(self, ctx: ImportContext):
         self.ctx = ctx
         self.reserved = set(ctx.curated_concept_ids)
         self.db = sqlite3.connect(str(ctx.work_dir / "cordis-staging.sqlite"), isolation_level=None)

@@ -26,17 +26,31 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from typing import TYPE_CHECKING
 
-
+from kg.imports.context import ImportContext
+from kg.imports.tables import (
+    CellError,
+    Row,
+    TableFile,
+    check_values,
+    parse_amount,
+    parse_bool,
+    parse_date,
+    parse_int,
+    parse_url,
+)
 from kg.linking.countries import UnknownCountry, normalise
 from kg.linking.organisations import split_acronym
-from kg.model.records import Grant, Money, Organisation, PartialDate, ProjectRecord, SchemeConcept, Source
-from kg.imports.tables import CellError, Row, TableFile, check_values, parse_amount, parse_bool, parse_date, parse_int, parse_url
+from kg.model.records import (
+    Grant,
+    Money,
+    Organisation,
+    PartialDate,
+    ProjectRecord,
+    SchemeConcept,
+    Source,
+)
 from kg.model.uris import slugify
-
-if TYPE_CHECKING:  # pragma: no cover
-    from kg.imports.pipeline import ImportContext
 
 GRANT_PREFIX = "EU Grant award in euros"
 KEY_COLUMNS = ("Project Identifier", "Project Number")
@@ -176,8 +190,10 @@ class ErasmusImport:
     """Reads Project Results Platform exports into records (see the module docstring)."""
 
     source = "erasmus"
+    summary = "Erasmus+ Project Results Platform exports (xlsx or CSV, Partner 1..N columns), Erasmus+ and predecessor programmes."
+    detect_table = staticmethod(detect_table)
 
-    def __init__(self, ctx: "ImportContext"):
+    def __init__(self, ctx: ImportContext):
         self.ctx = ctx
         self.scheme = ctx.scheme
         self.seen: dict[str, str] = {}  # project key → file:row

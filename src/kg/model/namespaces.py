@@ -3,7 +3,19 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SKOS, XSD
+from rdflib.namespace import (
+    DCAT,
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SKOS,
+    XSD,
+)
 
 KG = Namespace("https://w3id.org/euprojects/def#")  # this project's ontology
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")

@@ -15,29 +15,20 @@ from typing import Callable
 import pyoxigraph
 from pyoxigraph import Quad, RdfFormat
 
-from kg.settings import Settings
+from kg.curated import load_programme_scheme, load_projects
+from kg.imports.artefacts import carry_over, gc_artefacts, store_lock
 from kg.linking.countries import CountryTable
 from kg.linking.sdgs import SdgKos
 from kg.mapping import MappingContext, map_programme_scheme, map_projects
-from kg.curated import RecordsInvalid, load_programme_scheme, load_projects
-from kg.store import OxigraphStore
-from kg.store import releases
+from kg.model.errors import RecordsInvalid
 from kg.model.uris import Minter
-from kg.validation.reference import (
-    ENGINES,
-    Report,
-    load_shapes,
-    quads_to_graph,
-    validate,
-    validate_fast,
-    validate_store,
-    vocabulary_extract,
-)
-
-COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
-SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
-PROGRAMMES = Path("vocab/programmes.yaml")
-PROJECTS = Path("projects")
+from kg.settings import Settings
+from kg.store import OxigraphStore, releases
+from kg.store.base import StoreError
+from kg.validation.inputs import load_shapes, quads_to_graph, vocabulary_extract
+from kg.validation.reference import validate
+from kg.validation.report import Report
+from kg.validation.run import ENGINES, validate_fast, validate_store
 
 Progress = Callable[[str], None]
 
@@ -102,11 +93,11 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     assert data is not None
     minter = Minter(settings.base_uri)
     _note(progress, "reading vocabularies")
-    countries = CountryTable.from_file(data / COUNTRY_TABLE)
-    sdgs = SdgKos.from_file(data / SDG_KOS)
-    scheme = load_programme_scheme(data / PROGRAMMES)
+    countries = CountryTable.from_file(settings.country_table)
+    sdgs = SdgKos.from_file(settings.sdg_kos)
+    scheme = load_programme_scheme(settings.programmes_file)
     _note(progress, "reading records")
-    records = load_projects(data / PROJECTS)
+    records = load_projects(settings.projects_dir)
     ctx = MappingContext(
         minter=minter,
         countries=countries,
@@ -117,7 +108,7 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     )
     _note(progress, f"mapping {len(records)} records")
     graphs = map_projects(records, ctx)
-    graphs[minter.programmes_graph] = map_programme_scheme(scheme, ctx, source=data / PROGRAMMES)
+    graphs[minter.programmes_graph] = map_programme_scheme(scheme, ctx, source=settings.programmes_file)
     if ctx.errors:
         raise RecordsInvalid(list(ctx.errors))
 
@@ -127,7 +118,7 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     for graph, quads in graphs.items():
         if graph == minter.programmes_graph:
             for q in quads:
-                origin.setdefault(q.subject.value, _rel(settings, data / PROGRAMMES))
+                origin.setdefault(q.subject.value, _rel(settings, settings.programmes_file))
     for path, record in records:  # everything else in a record's graph comes from that record
         graph = minter.source_graph(Path(record.source.path).stem)
         for q in graphs.get(graph, []):
@@ -150,7 +141,7 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
 
 def validation_quads(assembled: Assembled) -> list[Quad]:
     """What SHACL validates: every graph but the vocabularies, plus the vocabularies' typing and
-    scheme-membership statements (:func:`kg.validation.reference.vocabulary_extract`)."""
+    scheme-membership statements (:func:`kg.validation.inputs.vocabulary_extract`)."""
     content = [q for g, qs in assembled.graphs.items() if g not in assembled.vocab_graphs for q in qs]
     vocab = [q for g in assembled.vocab_graphs for q in vocabulary_extract(assembled.graphs[g])]
     return content + vocab
@@ -204,8 +195,6 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         )
     assert settings.var_dir is not None
     # imports (kg import) live beside the curated graphs: carried over into every build, under one lock
-    from kg.imports.pipeline import carry_over, gc_artefacts, store_lock
-    from kg.store.base import StoreError
 
     with store_lock(settings.var_dir):
         build_dir = releases.new_build_dir(settings.var_dir)

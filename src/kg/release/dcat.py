@@ -30,13 +30,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyoxigraph import RdfFormat
 
-from kg.settings import Settings
 from kg.model.namespaces import DCT, FOAF, KG, RDF, RDFS, SKOS, SPDX, VCARD, XSD
 from kg.release import terms
 from kg.release.canonical import sort_triples
-from kg.release.terms import DCAT, DCATAP
 from kg.release.manifest import Release, ReleaseFile, ReleaseUris, sha256, write_file
+from kg.release.terms import DCAT, DCATAP
+from kg.settings import COUNTRY_TABLE, Settings
 from kg.store import Store
+from kg.validation.reference import validate
+from kg.validation.report import Report
 
 __all__ = ["CATALOG_FILES", "CatalogInfo", "catalog_triples", "publish", "validate_catalog"]
 
@@ -381,7 +383,6 @@ def publish(
 def authority_statements(settings: Settings) -> list[ox.Triple]:
     """What the vocabulary shapes read from the EU file-type and country tables: each concept's
     types, scheme and English label (the tables' own statements, not ours)."""
-    from kg.release.build import COUNTRY_TABLE
 
     assert settings.data_dir is not None
     keep = {str(RDF.type), str(SKOS.inScheme)}
@@ -433,7 +434,7 @@ def load_shapes(shapes: Sequence[Path]):  # type: ignore[no-untyped-def]
 
 def validate_catalog(catalog: bytes | Path, shapes: Sequence[Path], *, settings: Settings | None = None):  # type: ignore[no-untyped-def]
     """pySHACL over a catalogue (Turtle) and, with ``settings``, the authority tables' concept
-    statements; a :class:`kg.validation.reference.Report` of the top-level results.
+    statements; a :class:`kg.validation.report.Report` of the top-level results.
 
     pySHACL also lists, as ``sh:detail``, the nested results behind an ``sh:node`` failure
     (with their own severity); they explain a top-level result and are not counted here.
@@ -441,7 +442,6 @@ def validate_catalog(catalog: bytes | Path, shapes: Sequence[Path], *, settings:
     import rdflib
     from rdflib.namespace import SH
 
-    from kg.validation.reference import Report, validate
 
     data = rdflib.Graph()
     data.parse(data=catalog.read_bytes() if isinstance(catalog, Path) else catalog, format="turtle")

@@ -28,10 +28,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from pyoxigraph import RdfFormat
 
-from kg.release.build import PROJECTS
-from kg.settings import Settings
+from kg.curated import load_projects
 from kg.model.namespaces import DCT, PREFIXES, VCARD
-from kg.release.canonical import canonical_quads, nquad_line, sort_quads, sort_triples, triple_line
+from kg.release.canonical import (
+    canonical_quads,
+    nquad_line,
+    sort_quads,
+    sort_triples,
+    triple_line,
+)
 from kg.release.manifest import (
     DUMP_STEM,
     PersonalDataError,
@@ -41,6 +46,7 @@ from kg.release.manifest import (
     sha256,
     write_file,
 )
+from kg.settings import Settings
 from kg.store import Store
 
 __all__ = ["DUMPS", "DumpFormat", "publish", "store_quads"]
@@ -97,11 +103,9 @@ def _lines(lines: list[str]) -> bytes:
 def personal_contacts(settings: Settings) -> dict[str, list[str]]:
     """Contact details marked ``personal: true`` in the records: ``{"email": [...], "name": [...],
     "file": [...]}`` (lower-cased e-mail addresses, names as written, record files)."""
-    from kg.curated import load_projects
-
     assert settings.data_dir is not None
     found: dict[str, list[str]] = {"email": [], "name": [], "file": []}
-    projects = settings.data_dir / PROJECTS
+    projects = settings.projects_dir
     if not projects.is_dir():
         return found
     for path, record in load_projects(projects):

@@ -23,12 +23,12 @@ from types import ModuleType
 
 import pyoxigraph as ox
 
-from kg.settings import Settings
 from kg.model.namespaces import PREFIXES
+from kg.model.uris import Minter
 from kg.release.canonical import canonical_quads, sort_triples
 from kg.release.manifest import ReleaseFile, sha256, write_file
+from kg.settings import Settings
 from kg.store import Store
-from kg.model.uris import Minter
 
 __all__ = ["ontology_html", "ontology_triples", "publish"]
 

@@ -23,11 +23,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from kg.settings import Settings
-from kg.release import dcat
-from kg.release import dumps
-from kg.release import ontology
-from kg.release import void
+from kg.release import dcat, dumps, ontology, void
 from kg.release.dcat import CatalogInfo
 from kg.release.manifest import (
     BOOKKEEPING,
@@ -42,6 +38,7 @@ from kg.release.manifest import (
     sums_file,
     write_file,
 )
+from kg.settings import Settings
 from kg.store import Store
 
 __all__ = [

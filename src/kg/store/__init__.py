@@ -11,7 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from kg.store.base import QueryResult, QuerySyntaxError, ReadOnlyError, Store, StoreError
+from kg.store.base import (
+    QueryResult,
+    QuerySyntaxError,
+    ReadOnlyError,
+    Store,
+    StoreError,
+)
 from kg.store.oxigraph import OxigraphStore
 from kg.store.remote import RemoteSparqlStore
 

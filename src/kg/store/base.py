@@ -27,7 +27,15 @@ from pathlib import Path
 from types import TracebackType
 from typing import Protocol, Self, TypeAlias, runtime_checkable
 
-from pyoxigraph import QueryBoolean, QueryResultsFormat, QuerySolutions, QueryTriples, Quad, RdfFormat, Triple
+from pyoxigraph import (
+    Quad,
+    QueryBoolean,
+    QueryResultsFormat,
+    QuerySolutions,
+    QueryTriples,
+    RdfFormat,
+    Triple,
+)
 
 QueryResult: TypeAlias = QuerySolutions | QueryBoolean | QueryTriples
 

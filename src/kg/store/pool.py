@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import pickle
-import struct
 import logging
 import os
+import pickle
 import signal
 import socket
+import struct
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -41,6 +41,18 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+import pyoxigraph as ox
+
+import kg
+from kg.store.base import (
+    QuerySyntaxError,
+    StoreError,
+    check_iri,
+    rdf_format,
+    results_format,
+)
+from kg.store.oxigraph import OxigraphStore
 
 log = logging.getLogger("kg.web")
 
@@ -103,8 +115,6 @@ class _Worker:
         self.send(ERROR + json.dumps({"status": status, "message": message, **extra}).encode())
 
     def open(self, path: str) -> Any:
-        from kg.store import OxigraphStore
-
         if self.store is None or self.path != path:
             if self.store is not None:
                 self.store.close()
@@ -133,7 +143,6 @@ class _Worker:
     # ------------------------------------------------------------------ jobs
 
     def run(self, job: dict[str, Any]) -> None:
-        from kg.store import QuerySyntaxError, StoreError
 
         op = job["op"]
         try:
@@ -155,9 +164,7 @@ class _Worker:
             self.error(500, f"{type(exc).__name__}: {exc}")
 
     def op_query(self, store: Any, job: dict[str, Any]) -> None:
-        import pyoxigraph as ox
 
-        from kg.store.base import rdf_format, results_format
 
         result = store.query(
             job["query"],
@@ -186,7 +193,6 @@ class _Worker:
         self.send(END)
 
     def op_gsp_get(self, store: Any, job: dict[str, Any]) -> None:
-        from kg.store.base import rdf_format
 
         graph: str | None = job.get("graph")
         fmt = rdf_format(job["format"])
@@ -207,9 +213,7 @@ class _Worker:
 
     def op_gsp_write(self, store: Any, job: dict[str, Any]) -> None:
         """PUT (replace), POST (merge) or DELETE one graph; POST without a graph loads a dataset."""
-        import pyoxigraph as ox
 
-        from kg.store.base import check_iri, rdf_format
 
         method, graph = job["method"], job.get("graph")
         existed = graph is None or graph in store.graphs()
@@ -264,10 +268,6 @@ def worker_main(conn: Connection, writable: bool) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it ends us
     worker = _Worker(conn, writable)
     try:
-        import pyoxigraph  # noqa: F401 - warm up before saying ready
-
-        import kg.store  # noqa: F401
-
         worker.send(READY)
         while True:
             try:
@@ -315,8 +315,6 @@ def _start_process(writable: bool) -> tuple[subprocess.Popen[bytes], Connection]
     """A fresh ``python -c`` worker with one end of a socket pair (not multiprocessing's spawn or
     forkserver: those re-import the server's ``__main__`` — FastAPI, uvicorn, the CLI — in every
     worker; this way a worker starts in ~50 ms and holds only pyoxigraph and :mod:`kg.store`)."""
-    import kg
-
     parent, child = socket.socketpair()
     env = dict(os.environ)
     package_root = str(Path(kg.__file__).resolve().parent.parent)

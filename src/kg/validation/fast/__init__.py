@@ -1,6 +1,6 @@
 """A fast SHACL validator: the shapes compiled to SPARQL and evaluated inside Oxigraph over the
 whole graph at once (not node by node). pySHACL (:func:`kg.validation.reference.validate`) stays the
-reference; this returns the same :class:`kg.validation.reference.Report`.
+reference; this returns the same :class:`kg.validation.report.Report`.
 
     from kg.validation.fast import validate_fast
     report = validate_fast(quads_or_store, shapes_graph)

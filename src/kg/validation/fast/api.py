@@ -9,8 +9,14 @@ from typing import Callable
 import pyoxigraph as ox
 import rdflib
 
+from kg.store.oxigraph import OxigraphStore
 from kg.validation.fast.compile import Plan, compile_plan
-from kg.validation.fast.engine import data_counter, default_workers, run_plan, subclass_map
+from kg.validation.fast.engine import (
+    data_counter,
+    default_workers,
+    run_plan,
+    subclass_map,
+)
 from kg.validation.fast.report import FastReport, build_report
 from kg.validation.fast.terms import to_ox
 
@@ -25,7 +31,6 @@ def load_store(data) -> tuple[ox.Store, bool, str | None]:
     * an ``rdflib.Graph``, or an iterable of pyoxigraph quads / triples (loaded into a store in memory,
       all in its default graph).
     """
-    from kg.store import OxigraphStore
 
     if isinstance(data, OxigraphStore):
         return data.native, True, str(data.path) if data.path else None

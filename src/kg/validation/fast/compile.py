@@ -35,16 +35,26 @@ from typing import Callable
 import rdflib
 from rdflib import BNode, URIRef
 
-from kg.validation.fast import cardinality
-from kg.validation.fast import logical
-from kg.validation.fast import other
-from kg.validation.fast import property_pair
-from kg.validation.fast import shape_based
-from kg.validation.fast import sparql
-from kg.validation.fast import string
-from kg.validation.fast import value_range
-from kg.validation.fast import value_type
-from kg.validation.fast.model import CORE_PARAMETERS, NON_VALIDATING, FocusCheck, Fresh, Shape, ValueCheck, wrap
+from kg.validation.fast import (
+    cardinality,
+    logical,
+    other,
+    property_pair,
+    shape_based,
+    sparql,
+    string,
+    value_range,
+    value_type,
+)
+from kg.validation.fast.model import (
+    CORE_PARAMETERS,
+    NON_VALIDATING,
+    FocusCheck,
+    Fresh,
+    Shape,
+    ValueCheck,
+    wrap,
+)
 from kg.validation.fast.paths import Path
 from kg.validation.fast.targets import TYPE, FocusSet, Targets, ValuesOf
 from kg.validation.fast.terms import RDF, RDFS, SH, Unsupported, sparql_term

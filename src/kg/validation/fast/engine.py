@@ -18,7 +18,15 @@ from concurrent.futures import ProcessPoolExecutor
 import pyoxigraph as ox
 
 from kg.validation.fast.compile import (
-    AntiJoin, ClassScan, CountGuard, FocusScan, FragQuery, MissingValues, PathScan, Plan, SparqlQuery,
+    AntiJoin,
+    ClassScan,
+    CountGuard,
+    FocusScan,
+    FragQuery,
+    MissingValues,
+    PathScan,
+    Plan,
+    SparqlQuery,
 )
 from kg.validation.fast.terms import Unsupported
 

@@ -1,4 +1,4 @@
-"""Raw results → :class:`kg.validation.reference.Report` (the same shape pySHACL's results take), with the
+"""Raw results → :class:`kg.validation.report.Report` (the same shape pySHACL's results take), with the
 SHACL validation report graph built on first use; and comparison keys for two reports."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from rdflib import BNode, Literal, URIRef
 from kg.validation.fast.compile import Plan, Use
 from kg.validation.fast.paths import path_sparql
 from kg.validation.fast.terms import RDF, SH, XSD
-from kg.validation.reference import Report, ValidationResult
+from kg.validation.report import Report, ValidationResult
 
 __all__ = ["FastReport", "build_report", "report_keys", "result_key"]
 

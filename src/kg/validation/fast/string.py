@@ -3,9 +3,15 @@ sh:languageIn, sh:uniqueLang."""
 
 from __future__ import annotations
 
-from kg.validation.fast.model import FocusCheck, Frag, ValueCheck, integer, read_list, truthy
+from kg.validation.fast.model import (
+    FocusCheck,
+    Frag,
+    ValueCheck,
+    integer,
+    read_list,
+    truthy,
+)
 from kg.validation.fast.terms import SH, Unsupported, sparql_string
-
 
 # Value checks are evaluated as COALESCE(check, false) (kg.validation.fast.model.wrap): STR() of a blank node
 # raises an error, which fails the check as SHACL wants, so no isBlank() guard is needed (each
