@@ -1,12 +1,39 @@
-"""Settings: base URI, project root, data dir, store location, privacy switch.
+"""Settings: the one frozen object every stage and face reads.
 
-Values come from keyword arguments, then environment variables (``KG_*``), then defaults.
+Values come from keyword arguments, then environment variables, then defaults:
+
+=========================  ============================  ================================================
+setting                    environment variable          default
+=========================  ============================  ================================================
+``base_uri``               ``KG_BASE_URI``               ``https://w3id.org/euprojects/``
+``root``                   ``KG_ROOT``                   the checkout holding ``ontology/``, ``data/``
+``data_dir``               ``KG_DATA_DIR``               ``root/data``
+``var_dir``                ``KG_VAR_DIR``                ``root/var`` (builds, imports, the store link)
+``include_personal_data``  ``KG_INCLUDE_PERSONAL_DATA``  off: named persons' contacts stay out
+``serve_store``            (``kg serve --store``)        ``var_dir/store``, the served-store symlink
+``token``                  ``KG_TOKEN``                  None: read-only, every write answers 403
+``query_timeout``          ``KG_QUERY_TIMEOUT``          30 seconds
+``service_allowlist``      ``KG_SERVICE_ALLOWLIST``      empty: no SERVICE / LOAD may reach any host
+``query_workers``          ``KG_QUERY_WORKERS``          the CPU count (forced to 1 when a token is set)
+=========================  ============================  ================================================
+
+``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
+``host:port`` pairs or ``*.example.org`` wildcards.
+
+With a token the server accepts SPARQL Update and Graph Store writes, and the store is then
+opened read-write by a single worker process (a RocksDB directory takes one writer and no
+concurrent readers from other processes), so :attr:`Settings.pool_size` is 1 and ``kg serve`` runs
+one uvicorn worker. Read-only serving (no token) opens the store read-only in every worker.
+Several uvicorn workers get the same object through :meth:`Settings.to_json` / :meth:`Settings.from_json`.
 """
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field, replace
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 DEFAULT_BASE_URI = "https://w3id.org/euprojects/"
@@ -27,11 +54,20 @@ def _find_root() -> Path:
     return Path.cwd()
 
 
-def _env_bool(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
+DEFAULT_QUERY_TIMEOUT = 30.0
+MAX_QUERY_BYTES = 1 << 20  # 1 MiB of SPARQL text
+MAX_UPLOAD_BYTES = 256 << 20  # Graph Store PUT/POST bodies
+
+
+def _env_bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = env.get(name)
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _split_list(value: str) -> tuple[str, ...]:
+    return tuple(item for item in re.split(r"[\s,]+", value.strip()) if item)
 
 
 @dataclass(frozen=True)
@@ -43,6 +79,14 @@ class Settings:
     data_dir: Path | None = None  # the input data (records, sources, vocab); default root/data
     var_dir: Path | None = None  # where built stores live; default root/var
     include_personal_data: bool = False  # named persons' e-mails etc. stay out unless True
+    # serving (kg serve)
+    serve_store: Path | None = None  # the store to serve; default var_dir/store
+    token: str | None = None  # enables SPARQL Update and Graph Store writes
+    query_timeout: float = DEFAULT_QUERY_TIMEOUT
+    service_allowlist: tuple[str, ...] = ()
+    query_workers: int | None = None  # query worker processes; None: the CPU count
+    max_query_bytes: int = MAX_QUERY_BYTES
+    max_upload_bytes: int = MAX_UPLOAD_BYTES
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
@@ -56,6 +100,15 @@ class Settings:
             object.__setattr__(self, "var_dir", self.root / "var")
         else:
             object.__setattr__(self, "var_dir", Path(self.var_dir).resolve())
+        if self.serve_store is not None:
+            object.__setattr__(self, "serve_store", Path(self.serve_store))
+        if self.token is not None and not self.token.strip():
+            object.__setattr__(self, "token", None)
+        object.__setattr__(self, "query_timeout", float(self.query_timeout))
+        if self.query_timeout <= 0:
+            raise ValueError("the query timeout must be positive")
+        allow = (self.service_allowlist,) if isinstance(self.service_allowlist, str) else self.service_allowlist
+        object.__setattr__(self, "service_allowlist", tuple(h.strip().lower() for h in allow if h.strip()))
 
     @property
     def ontology_dir(self) -> Path:
@@ -95,24 +148,109 @@ class Settings:
 
     @property
     def store_path(self) -> Path:
-        """The served store: a symlink under var/ that points at the current build."""
+        """The served store: a symlink under var/ that points at the current build (or ``serve_store``)."""
+        if self.serve_store is not None:
+            return self.serve_store
         assert self.var_dir is not None
         return self.var_dir / "store"
+
+    @property
+    def writable(self) -> bool:
+        """Updates and Graph Store writes are possible (a token is configured)."""
+        return self.token is not None
+
+    @property
+    def pool_size(self) -> int:
+        """Query worker processes: 1 with a token (one read-write process owns the RocksDB
+        directory), else ``query_workers`` or the CPU count."""
+        if self.token is not None:
+            return 1
+        return max(1, self.query_workers or (os.cpu_count() or 1))
+
+    def current_store(self) -> Path | None:
+        """The store directory being served now (symlinks resolved), or None when there is none.
+
+        Resolved on every request, so a build promoted by ``kg build`` (an atomic swap of the
+        ``var/store`` symlink) is used by the next request without a restart.
+        """
+        try:  # one readlink instead of Path.resolve's walk of every component
+            target = os.readlink(self.store_path)
+        except OSError:
+            target = None
+        if target is not None and not os.path.isabs(target) and "/" in target and ".." not in target:
+            path = self.store_path.parent / target
+            return path if os.path.isdir(path) else None
+        try:
+            path = self.store_path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return None
+        return path if path.is_dir() else None
+
+    def serving(
+        self,
+        *,
+        store: Path | str | None = None,
+        token: str | None = None,
+        query_timeout: float | None = None,
+        service_allowlist: Sequence[str] | None = None,
+        query_workers: int | None = None,
+    ) -> "Settings":
+        """These settings with what ``kg serve`` was given (None: keep the current value)."""
+        given = {
+            "serve_store": Path(store) if store is not None else None,
+            "token": token,
+            "query_timeout": query_timeout,
+            "service_allowlist": tuple(service_allowlist) if service_allowlist is not None else None,
+            "query_workers": query_workers,
+        }
+        return self.with_(**{key: value for key, value in given.items() if value is not None})
 
     def with_(self, **changes: object) -> "Settings":
         return replace(self, **changes)  # type: ignore[arg-type]
 
     @classmethod
-    def from_env(cls, **overrides: object) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+        """Settings from ``env`` (default ``os.environ``), keyword ``overrides`` winning (None: not given)."""
+        env = os.environ if env is None else env
         values: dict[str, object] = {}
-        if "KG_BASE_URI" in os.environ:
-            values["base_uri"] = os.environ["KG_BASE_URI"]
-        if "KG_ROOT" in os.environ:
-            values["root"] = Path(os.environ["KG_ROOT"])
-        if "KG_DATA_DIR" in os.environ:
-            values["data_dir"] = Path(os.environ["KG_DATA_DIR"])
-        if "KG_VAR_DIR" in os.environ:
-            values["var_dir"] = Path(os.environ["KG_VAR_DIR"])
-        values["include_personal_data"] = _env_bool("KG_INCLUDE_PERSONAL_DATA")
+        for key, name, kind in (
+            ("base_uri", "KG_BASE_URI", str),
+            ("root", "KG_ROOT", Path),
+            ("data_dir", "KG_DATA_DIR", Path),
+            ("var_dir", "KG_VAR_DIR", Path),
+        ):
+            if name in env:
+                values[key] = kind(env[name])
+        values["include_personal_data"] = _env_bool(env, "KG_INCLUDE_PERSONAL_DATA")
+        if env.get("KG_TOKEN"):
+            values["token"] = env["KG_TOKEN"]
+        raw = env.get("KG_QUERY_TIMEOUT")
+        if raw:
+            try:
+                values["query_timeout"] = float(raw)
+            except ValueError as exc:
+                raise ValueError(f"KG_QUERY_TIMEOUT must be a number of seconds, not {raw!r}") from exc
+        values["service_allowlist"] = _split_list(env.get("KG_SERVICE_ALLOWLIST", ""))
+        raw = env.get("KG_QUERY_WORKERS")
+        if raw:
+            try:
+                values["query_workers"] = int(raw)
+            except ValueError as exc:
+                raise ValueError(f"KG_QUERY_WORKERS must be a whole number, not {raw!r}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
+        if "service_allowlist" in overrides and overrides["service_allowlist"] is not None:
+            values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]
         return cls(**values)  # type: ignore[arg-type]
+
+    def to_json(self) -> str:
+        """The whole object as JSON, for processes that must rebuild it (uvicorn workers)."""
+        return json.dumps({f.name: (str(v) if isinstance(v, Path) else v) for f in fields(self) for v in [getattr(self, f.name)]})
+
+    @classmethod
+    def from_json(cls, text: str) -> "Settings":
+        values = json.loads(text)
+        for key in ("root", "data_dir", "var_dir", "serve_store"):
+            if values.get(key) is not None:
+                values[key] = Path(values[key])
+        values["service_allowlist"] = tuple(values.get("service_allowlist") or ())
+        return cls(**values)

@@ -8,9 +8,8 @@ import pytest
 
 from kg.settings import Settings
 from kg.web import negotiation
-from kg.web.sparql import guard
 from kg.web.negotiation import DATASET, GRAPH, RESULTS
-from kg.web.settings import WebSettings
+from kg.web.sparql import guard
 
 
 @pytest.mark.parametrize(
@@ -121,17 +120,16 @@ def test_guard_load_only_in_updates() -> None:
 
 
 def test_settings_from_env(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path)
     env = {"KG_TOKEN": "t", "KG_QUERY_TIMEOUT": "2.5", "KG_SERVICE_ALLOWLIST": "a.org, b.org c.org", "KG_QUERY_WORKERS": "3"}
-    web = WebSettings.resolve(settings, env=env)
+    web = Settings.from_env(env, var_dir=tmp_path)
     assert web.token == "t" and web.writable
     assert web.query_timeout == 2.5
     assert web.service_allowlist == ("a.org", "b.org", "c.org")
     assert web.pool_size == 1  # forced: a token means one read-write process
     assert web.store_path == tmp_path / "store"
-    web = WebSettings.resolve(settings, query_timeout=1, service_allowlist=[], pool_size=4, env=env | {"KG_TOKEN": ""})
+    web = Settings.from_env(env | {"KG_TOKEN": ""}, var_dir=tmp_path).serving(query_timeout=1, service_allowlist=[], query_workers=4)
     assert web.token is None and web.query_timeout == 1 and web.service_allowlist == () and web.pool_size == 4
-    assert WebSettings.resolve(settings, env={}).query_timeout == 30.0
+    assert Settings.from_env({}, var_dir=tmp_path).query_timeout == 30.0
     assert web.current_store() is None
     with pytest.raises(ValueError):
-        WebSettings.resolve(settings, env={"KG_QUERY_TIMEOUT": "soon"})
+        Settings.from_env({"KG_QUERY_TIMEOUT": "soon"}, var_dir=tmp_path)

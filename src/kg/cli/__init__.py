@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from kg.formats import QUERY_FORMAT_NAMES
 from kg.imports.registry import IMPORTERS
 from kg.model.errors import RecordsInvalid
 from kg.settings import Settings
@@ -23,7 +24,7 @@ app = typer.Typer(help="Build, check, query and serve the knowledge graph of EU-
 err = Console(stderr=True)
 out = Console()
 
-QUERY_FORMATS = ["json", "csv", "tsv", "xml", "turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"]
+QUERY_FORMATS = QUERY_FORMAT_NAMES
 
 
 def _settings(data_dir: Optional[Path], var_dir: Optional[Path], base_uri: Optional[str], personal: bool | None = None) -> Settings:

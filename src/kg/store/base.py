@@ -1,4 +1,4 @@
-"""The store interface every graph store implements, its errors and its format names.
+"""The store interface every graph store implements and its errors.
 
 The graph lives in an RDF quad store. Everything above this layer (build, CLI, web) talks to
 a :class:`Store` so an embedded Oxigraph (:mod:`kg.store.oxigraph`) and a remote SPARQL 1.1
@@ -13,9 +13,9 @@ the union of all graphs (``union_default_graph=True``); explicit ``default_graph
 ``FROM`` / ``FROM NAMED`` clause in the query switch the union off. As in the SPARQL Protocol, explicit
 ``default_graph`` / ``named_graphs`` are the whole dataset: a side not given is empty.
 
-Format names (``query_to``, ``bulk_load``, ``dump``): results ``json``, ``xml``, ``csv``,
-``tsv``; RDF ``turtle``, ``ntriples``, ``nquads``, ``trig``, ``rdfxml``, ``jsonld``, ``n3``;
-a few aliases (``ttl``, ``nt``, ``nq``, ``json-ld``...) and media types are accepted too.
+Format names (``query_to``, ``bulk_load``, ``dump``) are those of :mod:`kg.formats`: results ``json``,
+``xml``, ``csv``, ``tsv``; RDF ``turtle``, ``ntriples``, ``nquads``, ``trig``, ``rdfxml``, ``jsonld``,
+``n3``; a few aliases (``ttl``, ``nt``, ``nq``, ``json-ld``...) and media types are accepted too.
 """
 
 from __future__ import annotations
@@ -35,6 +35,14 @@ from pyoxigraph import (
     QueryTriples,
     RdfFormat,
     Triple,
+)
+
+from kg.formats import (
+    RDF_FORMAT_NAMES,
+    RESULTS_FORMAT_NAMES,
+    check_format_name,
+    rdf_format,
+    results_format,
 )
 
 QueryResult: TypeAlias = QuerySolutions | QueryBoolean | QueryTriples
@@ -69,85 +77,6 @@ class QuerySyntaxError(StoreError):
 
 class ReadOnlyError(StoreError):
     """A write was attempted on a store opened read-only."""
-
-
-# --------------------------------------------------------------------------- formats
-
-_RESULTS_FORMATS: dict[str, QueryResultsFormat] = {
-    "json": QueryResultsFormat.JSON,
-    "srj": QueryResultsFormat.JSON,
-    "xml": QueryResultsFormat.XML,
-    "srx": QueryResultsFormat.XML,
-    "csv": QueryResultsFormat.CSV,
-    "tsv": QueryResultsFormat.TSV,
-}
-
-_RDF_FORMATS: dict[str, RdfFormat] = {
-    "turtle": RdfFormat.TURTLE,
-    "ttl": RdfFormat.TURTLE,
-    "ntriples": RdfFormat.N_TRIPLES,
-    "n-triples": RdfFormat.N_TRIPLES,
-    "nt": RdfFormat.N_TRIPLES,
-    "nquads": RdfFormat.N_QUADS,
-    "n-quads": RdfFormat.N_QUADS,
-    "nq": RdfFormat.N_QUADS,
-    "trig": RdfFormat.TRIG,
-    "rdfxml": RdfFormat.RDF_XML,
-    "rdf/xml": RdfFormat.RDF_XML,
-    "rdf": RdfFormat.RDF_XML,
-    "owl": RdfFormat.RDF_XML,
-    "jsonld": RdfFormat.JSON_LD,
-    "json-ld": RdfFormat.JSON_LD,
-    "n3": RdfFormat.N3,
-}
-
-RESULTS_FORMAT_NAMES = ("json", "xml", "csv", "tsv")
-RDF_FORMAT_NAMES = ("turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld")
-
-
-def results_format(name: str | QueryResultsFormat) -> QueryResultsFormat | None:
-    """The SPARQL results format for a name, alias or media type; None when it names none."""
-    if isinstance(name, QueryResultsFormat):
-        return name
-    if isinstance(name, RdfFormat):
-        return None
-    key = name.strip().lower()
-    if key in _RESULTS_FORMATS:
-        return _RESULTS_FORMATS[key]
-    if "/" in key and key not in _RDF_FORMATS:
-        return QueryResultsFormat.from_media_type(key)
-    return None
-
-
-def rdf_format(name: str | RdfFormat) -> RdfFormat | None:
-    """The RDF serialisation format for a name, alias or media type; None when it names none."""
-    if isinstance(name, RdfFormat):
-        return name
-    if isinstance(name, QueryResultsFormat):
-        return None
-    key = name.strip().lower()
-    if key in _RDF_FORMATS:
-        return _RDF_FORMATS[key]
-    if "/" in key:
-        return RdfFormat.from_media_type(key)
-    return None
-
-
-def require_rdf_format(name: str | RdfFormat) -> RdfFormat:
-    """Like :func:`rdf_format` but raises ``ValueError`` for an unknown name."""
-    fmt = rdf_format(name)
-    if fmt is None:
-        raise ValueError(f"unknown RDF format {name!r}; use one of {', '.join(RDF_FORMAT_NAMES)}")
-    return fmt
-
-
-def check_format_name(name: str | RdfFormat | QueryResultsFormat) -> None:
-    """Raise ``ValueError`` when ``name`` is neither a results nor an RDF format."""
-    if results_format(name) is None and rdf_format(name) is None:
-        raise ValueError(
-            f"unknown format {name!r}; results: {', '.join(RESULTS_FORMAT_NAMES)}; "
-            f"RDF: {', '.join(RDF_FORMAT_NAMES)}"
-        )
 
 
 def serialize_result(result: QueryResult, format: str | RdfFormat | QueryResultsFormat) -> bytes:

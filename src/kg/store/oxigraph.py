@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.formats import require_rdf_format
 from kg.store.base import (
     QueryResult,
     QuerySyntaxError,
@@ -40,7 +41,6 @@ from kg.store.base import (
     StoreError,
     as_triples,
     check_iri,
-    require_rdf_format,
 )
 
 __all__ = ["OxigraphStore"]

@@ -45,13 +45,8 @@ from typing import Any
 import pyoxigraph as ox
 
 import kg
-from kg.store.base import (
-    QuerySyntaxError,
-    StoreError,
-    check_iri,
-    rdf_format,
-    results_format,
-)
+from kg.formats import rdf_format, results_format
+from kg.store.base import QuerySyntaxError, StoreError, check_iri
 from kg.store.oxigraph import OxigraphStore
 
 log = logging.getLogger("kg.web")

@@ -32,17 +32,14 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
+from kg.formats import check_format_name, rdf_format, require_rdf_format, results_format
 from kg.store.base import (
     QueryResult,
     QuerySyntaxError,
     StoreBase,
     StoreError,
     as_triples,
-    check_format_name,
     check_iri,
-    rdf_format,
-    require_rdf_format,
-    results_format,
     serialize_result,
 )
 

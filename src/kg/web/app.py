@@ -19,11 +19,10 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse, Response
 
 from kg.settings import Settings
+from kg.store.pool import Pool, StreamAborted
+from kg.web.common import HTTPProblem, ServerState, error
 from kg.web.sparql import graph_store
 from kg.web.sparql import protocol as sparql
-from kg.web.common import HTTPProblem, ServerState, error
-from kg.web.settings import WebSettings
-from kg.store.pool import Pool, StreamAborted
 
 __all__ = ["create_app"]
 
@@ -62,7 +61,6 @@ def create_app(
     query_timeout: float | None = None,
     service_allowlist: Sequence[str] | None = None,
     pool_size: int | None = None,
-    web_settings: WebSettings | None = None,
 ) -> FastAPI:
     """The SPARQL endpoint as an ASGI app.
 
@@ -74,28 +72,23 @@ def create_app(
     and LOAD may reach; ``pool_size`` (else ``KG_QUERY_WORKERS``, default the CPU count) is the
     number of query worker processes.
     """
-    settings = settings or Settings.from_env()
-    _quiet_stream_aborts()
-    web = web_settings or WebSettings.resolve(
-        settings,
-        store_path=store_path,
-        token=token,
-        query_timeout=query_timeout,
-        service_allowlist=service_allowlist,
-        pool_size=pool_size,
+    settings = (settings or Settings.from_env()).serving(
+        store=store_path, token=token, query_timeout=query_timeout,
+        service_allowlist=service_allowlist, query_workers=pool_size,
     )
+    _quiet_stream_aborts()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = Pool(web.pool_size, timeout=web.query_timeout, writable=web.writable)
+        pool = Pool(settings.pool_size, timeout=settings.query_timeout, writable=settings.writable)
         await pool.start()
-        app.state.kg = ServerState(web, pool)
+        app.state.kg = ServerState(settings, pool)
         log.info(
             "serving %s (%s, %d worker process(es), timeout %g s)",
-            web.store_path,
-            "read-write" if web.writable else "read-only",
-            web.pool_size,
-            web.query_timeout,
+            settings.store_path,
+            "read-write" if settings.writable else "read-only",
+            settings.pool_size,
+            settings.query_timeout,
         )
         try:
             yield
@@ -140,8 +133,7 @@ def create_app(
 
 def _install_faces(app: FastAPI, settings: Settings) -> None:
     """The REST facade, linked data, HTML pages and publishing routes, reading the served build."""
-    from kg.web.site import facade
-    from kg.web.site import publishing
+    from kg.web.site import facade, publishing
 
     def get_store():  # type: ignore[no-untyped-def]
         return app.state.kg.shared_store()

@@ -13,7 +13,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
-from kg.web.settings import WebSettings
+from kg.settings import Settings
+from kg.store.base import StoreError
+from kg.store.oxigraph import OxigraphStore
 from kg.store.pool import JobError, JobTimeout, Pool, Running
 
 __all__ = [
@@ -33,7 +35,7 @@ __all__ = [
 class ServerState:
     """What the app holds (``app.state.kg``): settings, the worker pool, small caches."""
 
-    settings: WebSettings
+    settings: Settings
     pool: Pool
     graphs_cache: dict[str, list[str]] = field(default_factory=dict)
     _shared: Any = None  # (path, OxigraphStore) for in-process readers
@@ -52,8 +54,6 @@ class ServerState:
         REST facade's ``get_store``). Such reads have no time limit. Refused when updates are
         enabled: the worker holds the store read-write, and a read-only open beside a writer is
         undefined behaviour in RocksDB."""
-        from kg.store import OxigraphStore, StoreError
-
         if self.settings.writable:
             raise StoreError("with updates enabled only the worker process may open the store")
         store = self.store_dir()

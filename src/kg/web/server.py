@@ -22,19 +22,18 @@ from fastapi import FastAPI
 
 from kg.settings import Settings
 from kg.web.app import create_app
-from kg.web.settings import WebSettings
 
 __all__ = ["app_from_env", "main", "serve"]
 
 log = logging.getLogger("kg.web")
 
-_STORE_ENV = "KG_WEB_STORE_PATH"
+_SETTINGS_ENV = "KG_SETTINGS_JSON"  # the whole Settings, for uvicorn worker processes
 
 
 def app_from_env() -> FastAPI:
     """The app built from environment variables only (uvicorn's factory for ``workers > 1``)."""
-    store = os.environ.get(_STORE_ENV)
-    return create_app(Settings.from_env(), store_path=Path(store) if store else None)
+    text = os.environ.get(_SETTINGS_ENV)
+    return create_app(Settings.from_json(text) if text else Settings.from_env())
 
 
 def serve(
@@ -51,13 +50,9 @@ def serve(
     log_level: str = "info",
 ) -> None:
     """Serve the SPARQL endpoint until interrupted."""
-    web = WebSettings.resolve(
-        settings,
-        store_path=store_path,
-        token=token,
-        query_timeout=query_timeout,
-        service_allowlist=service_allowlist,
-        pool_size=pool_size,
+    web = settings.serving(
+        store=store_path, token=token, query_timeout=query_timeout,
+        service_allowlist=service_allowlist, query_workers=pool_size,
     )
     if web.writable and workers != 1:
         log.warning("updates are enabled (a token is set): serving with 1 uvicorn worker instead of %d", workers)
@@ -65,22 +60,11 @@ def serve(
     if web.store_path and web.current_store() is None:
         log.warning("no store at %s yet: queries answer 503 until `kg build` makes one", web.store_path)
     if workers == 1:
-        uvicorn.run(create_app(settings, web_settings=web), host=host, port=port, log_level=log_level,
+        uvicorn.run(create_app(web), host=host, port=port, log_level=log_level,
                     access_log=os.environ.get("KG_ACCESS_LOG", "0") == "1")
         return
     # Several uvicorn processes: each builds its app from the environment.
-    os.environ.update(
-        {
-            _STORE_ENV: str(web.store_path),
-            "KG_BASE_URI": settings.base_uri,
-            "KG_ROOT": str(settings.root),
-            "KG_DATA_DIR": str(settings.data_dir),
-            "KG_VAR_DIR": str(settings.var_dir),
-            "KG_QUERY_TIMEOUT": str(web.query_timeout),
-            "KG_SERVICE_ALLOWLIST": ",".join(web.service_allowlist),
-            "KG_QUERY_WORKERS": str(web.pool_size),
-        }
-    )
+    os.environ[_SETTINGS_ENV] = web.to_json()
     uvicorn.run(
         "kg.web.server:app_from_env", factory=True, host=host, port=port, workers=workers, log_level=log_level,
         access_log=os.environ.get("KG_ACCESS_LOG", "0") == "1",

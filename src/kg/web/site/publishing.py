@@ -32,14 +32,20 @@ import pyoxigraph as ox
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, Response
 
-from kg.settings import Settings
-from kg.release.publish import PersonalDataError, Release, published_from, publish_release, read_release
+from kg.formats import rdf_format
 from kg.release.canonical import canonical_quads, sort_triples
-from kg.release.ontology import HTML_NAME, ontology_triples
 from kg.release.manifest import sha256
+from kg.release.ontology import HTML_NAME, ontology_triples
+from kg.release.publish import (
+    PersonalDataError,
+    Release,
+    publish_release,
+    published_from,
+    read_release,
+)
 from kg.release.terms import PREFIXES
+from kg.settings import Settings
 from kg.store import Store
-from kg.store.base import rdf_format
 from kg.web import negotiation
 from kg.web.common import error
 from kg.web.negotiation import GRAPH, Offer

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from kg.store.base import rdf_format
+from kg.formats import rdf_format
 
 __all__ = ["SD", "service_description"]
 
