@@ -23,7 +23,8 @@ class Format:
 
     @property
     def media_type(self) -> str:
-        return self.native.media_type
+        """The media type without parameters (``text/csv``, not ``text/csv; charset=utf-8``)."""
+        return self.native.media_type.split(";")[0].strip()
 
     @property
     def extension(self) -> str:

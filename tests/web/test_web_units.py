@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from kg.settings import Settings
-from kg.web import negotiation
-from kg.web.negotiation import DATASET, GRAPH, RESULTS
+from kg.web import http
+from kg.web.http import DATASET, GRAPH, RESULTS
 from kg.web.sparql import guard
 
 
@@ -39,13 +39,13 @@ from kg.web.sparql import guard
         (DATASET, "text/turtle", None, None),
     ],
 )
-def test_choose(offers: tuple[negotiation.Offer, ...], accept: str | None, fmt: str | None, expected: str | None) -> None:
-    offer = negotiation.choose(offers, accept, fmt)
+def test_choose(offers: tuple[http.Offer, ...], accept: str | None, fmt: str | None, expected: str | None) -> None:
+    offer = http.choose(offers, accept, fmt)
     assert (offer.media_type if offer else None) == expected
 
 
 def test_describe_lists_types_and_names() -> None:
-    text = negotiation.describe(RESULTS)
+    text = http.describe(RESULTS)
     assert "text/csv" in text and "format=" in text and "tsv" in text
 
 

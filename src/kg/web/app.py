@@ -20,7 +20,8 @@ from fastapi.responses import PlainTextResponse, Response
 
 from kg.settings import Settings
 from kg.store.pool import Pool, StreamAborted
-from kg.web.common import HTTPProblem, ServerState, error
+from kg.web.context import ServerState
+from kg.web.http import HTTPProblem, error
 from kg.web.sparql import graph_store
 from kg.web.sparql import protocol as sparql
 

@@ -20,8 +20,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from kg.model.namespaces import (
+    DCT,
+    FOAF,
+    KG,
+    PROV,
+    RDFS,
+    SCHEMA,
+    SDGO,
+    SKOS,
+    VCARD,
+    XSD,
+)
 from kg.read import lookup
-from kg.model.namespaces import DCT, FOAF, KG, PROV, RDFS, SCHEMA, SDGO, SKOS, VCARD, XSD
 from kg.web.site.facade import Facade, ProblemRoute, request_lang
 
 __all__ = ["CONTEXT", "make_router"]

@@ -424,10 +424,7 @@ def install(
     """
     from fastapi.staticfiles import StaticFiles
 
-    from kg.web.site import api
-    from kg.web.site import linked_data
-    from kg.web.site import named_queries
-    from kg.web.site import pages
+    from kg.web.site import api, linked_data, named_queries, pages
 
     facade = Facade(settings=settings, get_store=get_store, build_id=build_id)
     app.include_router(api.make_router(facade))

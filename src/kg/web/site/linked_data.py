@@ -25,8 +25,8 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
-from kg.read import lookup
 from kg.model.namespaces import PREFIXES
+from kg.read import lookup
 from kg.web.site.facade import (
     Facade,
     ProblemRoute,

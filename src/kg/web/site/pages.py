@@ -17,12 +17,19 @@ from urllib.parse import urlencode
 
 import jinja2
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.routing import APIRoute
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
 
-from kg.read import lookup
 from kg.model.namespaces import KG, PREFIXES
-from kg.web.site.facade import STATIC_DIR, TEMPLATES_DIR, Facade, StoreUnavailable, request_lang, valid_lang
+from kg.read import lookup
+from kg.web.site.facade import (
+    STATIC_DIR,
+    TEMPLATES_DIR,
+    Facade,
+    StoreUnavailable,
+    request_lang,
+    valid_lang,
+)
 
 __all__ = ["error_page", "make_router", "render", "render_entity"]
 

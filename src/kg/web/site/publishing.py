@@ -46,9 +46,8 @@ from kg.release.publish import (
 from kg.release.terms import PREFIXES
 from kg.settings import Settings
 from kg.store import Store
-from kg.web import negotiation
-from kg.web.common import error
-from kg.web.negotiation import GRAPH, Offer
+from kg.web import http
+from kg.web.http import GRAPH, Offer, error
 
 __all__ = ["install"]
 
@@ -131,15 +130,15 @@ class _Publisher:
 
 
 def _choose(request: Request, offers: tuple[Offer, ...]) -> Offer | None:
-    """The answering offer: GRAPH formats by :func:`negotiation.choose`, plus HTML when offered
+    """The answering offer: GRAPH formats by :func:`http.choose`, plus HTML when offered
     (first in ``offers``: it wins ties, so browsers and ``*/*`` get it)."""
     fmt = request.query_params.get("format")
     accept = request.headers.get("accept")
     if HTML not in offers:
-        return negotiation.choose(GRAPH, accept, fmt)
+        return http.choose(GRAPH, accept, fmt)
     if fmt is not None and fmt.strip():
-        return HTML if fmt.strip().lower() in ("html", "text/html") else negotiation.choose(GRAPH, None, fmt)
-    ranges = negotiation.parse_accept(accept)
+        return HTML if fmt.strip().lower() in ("html", "text/html") else http.choose(GRAPH, None, fmt)
+    ranges = http.parse_accept(accept)
     if not ranges:
         return HTML
 
@@ -151,7 +150,7 @@ def _choose(request: Request, offers: tuple[Offer, ...]) -> Offer | None:
                 best = (r.q, spec)
         return best
 
-    rdf = negotiation.choose(GRAPH, accept)
+    rdf = http.choose(GRAPH, accept)
     html_q, html_spec = score(HTML.media_type)
     if rdf is None:
         return HTML if html_q > 0 else None
@@ -161,7 +160,7 @@ def _choose(request: Request, offers: tuple[Offer, ...]) -> Offer | None:
 
 def _not_acceptable(offers: tuple[Offer, ...]) -> Response:
     extra = "  HTML: text/html\n" if HTML in offers else ""
-    return error(406, "None of the formats this resource has is acceptable. It offers:\n" + extra + negotiation.describe(GRAPH))
+    return error(406, "None of the formats this resource has is acceptable. It offers:\n" + extra + http.describe(GRAPH))
 
 
 def _media(offer: Offer) -> str:

@@ -4,7 +4,7 @@
 that queries see by default). ``GET`` / ``HEAD`` are open to everyone: a graph in any RDF
 format by ``Accept`` (Turtle by default), 404 when it does not exist; without a parameter the
 whole dataset (TriG by default, or N-Quads / JSON-LD). Writes need the token (see
-:func:`kg.web.common.require_write`): ``PUT`` replaces a graph atomically (201 when it is
+:func:`kg.web.context.require_write`): ``PUT`` replaces a graph atomically (201 when it is
 new, else 204), ``POST`` adds to it (201/204; without a parameter, a TriG / N-Quads body is
 loaded with its own graphs), ``DELETE`` drops it (204, or 404). Bodies are parsed by
 pyoxigraph; a syntax error answers 400.
@@ -18,9 +18,9 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kg.web import negotiation
-from kg.web.common import HTTPProblem, error, read_body, require_write, run_job, server_state, store_or_503, streamed
-from kg.web.negotiation import DATASET, GRAPH
+from kg.web import http
+from kg.web.context import require_write, run_job, server_state, store_or_503, streamed
+from kg.web.http import DATASET, GRAPH, HTTPProblem, error, read_body
 
 router = APIRouter()
 
@@ -51,10 +51,10 @@ async def get_graph(request: Request) -> Response:
     offers = DATASET if kind == "dataset" else GRAPH
     accept = request.headers.get("accept")
     fmt = request.query_params.get("format")
-    offer = negotiation.choose(offers, accept, fmt)
+    offer = http.choose(offers, accept, fmt)
     if offer is None:
         what = "the whole dataset" if kind == "dataset" else "a graph"
-        return error(406, f"Cannot send {what} as {accept or fmt}.\nAvailable:\n{negotiation.describe(offers)}")
+        return error(406, f"Cannot send {what} as {accept or fmt}.\nAvailable:\n{http.describe(offers)}")
     job = {
         "op": "gsp_get",
         "store": str(store_or_503(request)),
@@ -95,7 +95,7 @@ async def _write(request: Request, method: str) -> Response:
         return error(400, f"{method} needs ?graph=<iri> or ?default.")
     if method != "DELETE":
         content_type = request.headers.get("content-type")
-        name = negotiation.rdf_format_name(content_type)
+        name = http.rdf_format_name(content_type)
         if name is None:
             return error(
                 415,

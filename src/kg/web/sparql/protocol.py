@@ -4,7 +4,7 @@ Queries: ``GET /sparql?query=``, ``POST`` form (``query=``) or ``POST applicatio
 ``default-graph-uri`` / ``named-graph-uri`` (repeatable) set the dataset — as the Protocol says,
 a side not given is then empty; without them (and without FROM / FROM NAMED) the default graph
 is the union of all named graphs. The result format follows ``Accept`` (q-values) or a
-``format=`` / ``output=`` parameter (see :mod:`kg.web.negotiation`); 406 says what is on offer.
+``format=`` / ``output=`` parameter (see :mod:`kg.web.http`); 406 says what is on offer.
 A syntax error answers 400 with the parser's message as text/plain; a query past the time limit
 answers 503 (the worker running it is killed). ``GET /sparql`` without a query answers the
 service description. ``HEAD`` is answered like ``GET``, without a body.
@@ -25,21 +25,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from kg.web import negotiation
-from kg.web.sparql import guard
-from kg.web.common import (
-    HTTPProblem,
-    error,
-    read_body,
-    require_write,
-    run_job,
-    server_state,
-    store_or_503,
-    streamed,
-)
-from kg.web.negotiation import GRAPH, RESULTS
-from kg.web.sparql.service_description import service_description
 from kg.store.pool import JobError
+from kg.web import http
+from kg.web.context import require_write, run_job, server_state, store_or_503, streamed
+from kg.web.http import GRAPH, RESULTS, HTTPProblem, error, read_body
+from kg.web.sparql import guard
+from kg.web.sparql.service_description import service_description
 
 router = APIRouter()
 
@@ -168,11 +159,11 @@ def _graph_iris(params: _Params, name: str) -> list[str]:
     return iris
 
 
-def _not_acceptable(form: str, offers: tuple[negotiation.Offer, ...], accept: str | None, fmt: str | None) -> Response:
+def _not_acceptable(form: str, offers: tuple[http.Offer, ...], accept: str | None, fmt: str | None) -> Response:
     asked = f"format={fmt}" if fmt else f"Accept: {accept}"
     return error(
         406,
-        f"Cannot answer a {form} query as {asked}.\nAvailable for {form}:\n{negotiation.describe(offers)}",
+        f"Cannot answer a {form} query as {asked}.\nAvailable for {form}:\n{http.describe(offers)}",
         {"Vary": "Accept"},
     )
 
@@ -184,10 +175,10 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
     except guard.Refused as exc:
         return error(403, exc.message)
     accept, fmt = request.headers.get("accept"), params.format()
-    results = negotiation.choose(RESULTS, accept, fmt)
-    graph = negotiation.choose(GRAPH, accept, fmt)
+    results = http.choose(RESULTS, accept, fmt)
+    graph = http.choose(GRAPH, accept, fmt)
     form = guard.query_form(query)
-    family = negotiation.family_for_form(form)
+    family = http.family_for_form(form)
     if form is not None and family is not None and (results if family is RESULTS else graph) is None:
         return _not_acceptable(form, family, accept, fmt)
     default_graphs = _graph_iris(params, "default-graph-uri")
@@ -216,7 +207,7 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
 
 async def _service_description(request: Request, params: _Params) -> Response:
     state = server_state(request)
-    offer = negotiation.choose(GRAPH, request.headers.get("accept"), params.format())
+    offer = http.choose(GRAPH, request.headers.get("accept"), params.format())
     if offer is None:
         return _not_acceptable("service description", GRAPH, request.headers.get("accept"), params.format())
     store = state.store_dir()

@@ -1,117 +1,111 @@
-"""Content negotiation: which serialisation answers a request, from ``Accept`` (with q-values)
-or an explicit ``format=`` / ``output=`` parameter.
+"""HTTP for every face of the server: errors (plain text for the SPARQL protocol, RFC 9457
+``application/problem+json`` for the site), conditional requests (ETag / ``If-None-Match`` / 304,
+``Last-Modified``), content negotiation (``Accept`` with q-values, one parser) and the language of
+labels (``?lang=`` / ``Accept-Language``).
 
-Three families of offers, each in the server's order of preference (the first one answers
-``*/*`` or a missing ``Accept``):
+Content negotiation chooses which serialisation answers a request, from ``Accept`` or an explicit
+``format=`` / ``output=`` parameter. Three families of offers, built on :mod:`kg.formats`, each in the
+server's order of preference (the first one answers ``*/*`` or a missing ``Accept``):
 
 * ``RESULTS`` for SELECT / ASK: SPARQL JSON, SPARQL XML, CSV, TSV;
 * ``GRAPH`` for CONSTRUCT / DESCRIBE, a Graph Store graph and the service description:
   Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD, N3;
 * ``DATASET`` for a whole-dataset Graph Store GET: TriG, N-Quads, JSON-LD.
 
-An offer's ``name`` is the :mod:`kg.store` format name handed to the worker. The choice goes
-to the highest q, then the most specific matching range (``text/csv`` over ``text/*`` over
-``*/*``), then the client's order, then the server's. ``format=`` takes a short name
-(``json``, ``csv``, ``turtle``, ``nt``, ``xml``...) read per family (``xml`` is SPARQL XML for
-SELECT and RDF/XML for CONSTRUCT; ``json`` is SPARQL JSON or JSON-LD), or media types.
+An offer's ``name`` is the :mod:`kg.formats` name handed to the worker. The choice goes to the
+highest q, then the most specific matching range (``text/csv`` over ``text/*`` over ``*/*``), then
+the client's order, then the server's. ``format=`` takes a short name (``json``, ``csv``,
+``turtle``, ``nt``, ``xml``...) read per family (``xml`` is SPARQL XML for SELECT and RDF/XML for
+CONSTRUCT; ``json`` is SPARQL JSON or JSON-LD), or media types.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-__all__ = [
-    "DATASET",
-    "GRAPH",
-    "RESULTS",
-    "MediaRange",
-    "Offer",
-    "choose",
-    "describe",
-    "family_for_form",
-    "parse_accept",
-    "rdf_format_name",
-]
+from fastapi import Request
+from fastapi.responses import Response
+from pyoxigraph import RdfFormat
+
+from kg import formats
+from kg.formats import Format
+
+# --------------------------------------------------------------------------- plain-text errors (SPARQL protocol)
+
+
+class HTTPProblem(Exception):
+    """Raised by helpers; the app turns it into a plain-text response."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
+    """A plain-text error response (a trailing newline for terminals)."""
+    return Response(
+        message.rstrip("\n") + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=dict(headers or {})
+    )
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 beyond ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise HTTPProblem(413, f"The request body is larger than this endpoint accepts ({limit} bytes).")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPProblem(413, f"The request body is larger than this endpoint accepts ({limit} bytes).")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+# --------------------------------------------------------------------------- content negotiation
 
 
 @dataclass(frozen=True)
 class Offer:
     media_type: str  # sent as Content-Type
-    name: str  # kg.store format name
+    name: str  # kg.formats name
     label: str
 
 
-def _o(media_type: str, name: str, label: str) -> Offer:
-    return Offer(media_type, name, label)
+def _family(formats: Sequence[Format], extra: Sequence[tuple[str, str]] = (), short: Mapping[str, str] | None = None) -> tuple[Offer, ...]:
+    """Offers for ``formats`` in that order (their own media types), then ``extra`` (media type, format name)
+    pairs that clients send for the same formats; the family's ``format=`` short names are the formats'
+    names and aliases plus ``short``."""
+    labels = {f.name: f.label for f in formats}
+    offers = tuple(Offer(f.media_type, f.name, f.label) for f in formats) + tuple(
+        Offer(media, name, labels[name]) for media, name in extra
+    )
+    media = {f.name: f.media_type for f in formats}
+    names = {n: media[f.name] for f in formats for n in (f.name, *f.aliases)}
+    names.update({k: media[v] for k, v in (short or {}).items()})
+    _SHORT[id(offers)] = names
+    return offers
 
 
-RESULTS: tuple[Offer, ...] = (
-    _o("application/sparql-results+json", "json", "SPARQL JSON"),
-    _o("application/sparql-results+xml", "xml", "SPARQL XML"),
-    _o("text/csv", "csv", "CSV"),
-    _o("text/tab-separated-values", "tsv", "TSV"),
-    _o("application/json", "json", "SPARQL JSON"),
-    _o("application/xml", "xml", "SPARQL XML"),
-    _o("text/xml", "xml", "SPARQL XML"),
+_SHORT: dict[int, dict[str, str]] = {}  # family → its format= short names → media type
+
+RESULTS: tuple[Offer, ...] = _family(
+    formats.RESULTS_FORMATS,
+    [("application/json", "json"), ("application/xml", "xml"), ("text/xml", "xml")],
 )
-
-GRAPH: tuple[Offer, ...] = (
-    _o("text/turtle", "turtle", "Turtle"),
-    _o("application/n-triples", "ntriples", "N-Triples"),
-    _o("application/n-quads", "nquads", "N-Quads"),
-    _o("application/trig", "trig", "TriG"),
-    _o("application/rdf+xml", "rdfxml", "RDF/XML"),
-    _o("application/ld+json", "jsonld", "JSON-LD"),
-    _o("text/n3", "n3", "N3"),
-    _o("application/x-turtle", "turtle", "Turtle"),
-    _o("application/xml", "rdfxml", "RDF/XML"),
-    _o("application/json", "jsonld", "JSON-LD"),
+GRAPH: tuple[Offer, ...] = _family(
+    formats.RDF_FORMATS,
+    [("application/x-turtle", "turtle"), ("application/xml", "rdfxml"), ("application/json", "jsonld")],
+    short={"rdf+xml": "rdfxml", "xml": "rdfxml", "json": "jsonld"},
 )
-
-DATASET: tuple[Offer, ...] = (
-    _o("application/trig", "trig", "TriG"),
-    _o("application/n-quads", "nquads", "N-Quads"),
-    _o("application/ld+json", "jsonld", "JSON-LD"),
+DATASET: tuple[Offer, ...] = _family(
+    [formats.of(RdfFormat.TRIG), formats.of(RdfFormat.N_QUADS), formats.of(RdfFormat.JSON_LD)],
+    short={"json": "jsonld"},
 )
-
-_SHORT: dict[int, dict[str, str]] = {
-    id(RESULTS): {
-        "json": "application/sparql-results+json",
-        "srj": "application/sparql-results+json",
-        "xml": "application/sparql-results+xml",
-        "srx": "application/sparql-results+xml",
-        "csv": "text/csv",
-        "tsv": "text/tab-separated-values",
-    },
-    id(GRAPH): {
-        "turtle": "text/turtle",
-        "ttl": "text/turtle",
-        "ntriples": "application/n-triples",
-        "n-triples": "application/n-triples",
-        "nt": "application/n-triples",
-        "nquads": "application/n-quads",
-        "n-quads": "application/n-quads",
-        "nq": "application/n-quads",
-        "trig": "application/trig",
-        "rdfxml": "application/rdf+xml",
-        "rdf+xml": "application/rdf+xml",
-        "rdf": "application/rdf+xml",
-        "xml": "application/rdf+xml",
-        "jsonld": "application/ld+json",
-        "json-ld": "application/ld+json",
-        "json": "application/ld+json",
-        "n3": "text/n3",
-    },
-    id(DATASET): {
-        "trig": "application/trig",
-        "nquads": "application/n-quads",
-        "n-quads": "application/n-quads",
-        "nq": "application/n-quads",
-        "jsonld": "application/ld+json",
-        "json-ld": "application/ld+json",
-        "json": "application/ld+json",
-    },
-}
 
 
 def family_for_form(form: str | None) -> tuple[Offer, ...] | None:

@@ -1,5 +1,6 @@
-"""What the routers share: the server state on ``app.state``, plain-text errors, the write
-check (bearer token), request bodies with a size cap, and turning a worker job into a response."""
+"""The app context every route reads (``app.state.kg``): the settings, the worker pool that runs
+every store operation under a deadline, the served build, and the checks and helpers around them
+(the write token, the store being there, a worker job as a response)."""
 
 from __future__ import annotations
 
@@ -17,18 +18,7 @@ from kg.settings import Settings
 from kg.store.base import StoreError
 from kg.store.oxigraph import OxigraphStore
 from kg.store.pool import JobError, JobTimeout, Pool, Running
-
-__all__ = [
-    "HTTPProblem",
-    "ServerState",
-    "error",
-    "read_body",
-    "require_write",
-    "run_job",
-    "server_state",
-    "store_or_503",
-    "streamed",
-]
+from kg.web.http import HTTPProblem
 
 
 @dataclass
@@ -79,23 +69,6 @@ def server_state(request: Request) -> ServerState:
     return request.app.state.kg  # type: ignore[no-any-return]
 
 
-class HTTPProblem(Exception):
-    """Raised by helpers; the app turns it into a plain-text response."""
-
-    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.headers = dict(headers or {})
-
-
-def error(status: int, message: str, headers: Mapping[str, str] | None = None) -> Response:
-    """A plain-text error response (a trailing newline for terminals)."""
-    return Response(
-        message.rstrip("\n") + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=dict(headers or {})
-    )
-
-
 def require_write(request: Request) -> None:
     """Let a write through only with ``Authorization: Bearer <token>`` matching the configured token."""
     settings = server_state(request).settings
@@ -115,21 +88,6 @@ def require_write(request: Request) -> None:
         )
     if not hmac.compare_digest(value.strip().encode(), settings.token.encode()):
         raise HTTPProblem(403, "The token is not valid for writes.")
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, refused with 413 beyond ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise HTTPProblem(413, f"The request body is larger than this endpoint accepts ({limit} bytes).")
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPProblem(413, f"The request body is larger than this endpoint accepts ({limit} bytes).")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 def store_or_503(request: Request) -> Path:
