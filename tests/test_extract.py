@@ -396,7 +396,7 @@ def test_docs_hold_the_current_evaluation() -> None:
     doc = (ROOT / "docs" / "extraction.md").read_text(encoding="utf-8")
     block = doc[doc.index(START_MARK) + len(START_MARK) : doc.index(END_MARK)].strip()
     current = evaluate_seeds(Settings()).markdown().strip()
-    assert block == current, "docs/extraction.md is out of date: run `python -m kg.extract.pages --evaluate`"
+    assert block == current, "docs/extraction.md is out of date: run `kg extract --evaluate`"
 
 
 @pytest.mark.parametrize("text", ["Łódź Smart City", "Øresund Link", "ΕΛΛΑΔΑ", "Île-de-France 2030", "IC4LOP"])

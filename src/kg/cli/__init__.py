@@ -19,6 +19,8 @@ from kg.formats import QUERY_FORMAT_NAMES
 from kg.imports.registry import IMPORTERS
 from kg.model.errors import RecordsInvalid
 from kg.settings import Settings
+from kg.extract.evaluate import run_evaluate
+from kg.extract.pages import run_extract
 
 app = typer.Typer(help="Build, check, query and serve the knowledge graph of EU-funded projects.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -455,17 +457,23 @@ def orgs(
 
 @app.command()
 def extract(
-    pages: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="project page text files (UTF-8)"),
+    pages: Optional[list[Path]] = typer.Argument(None, exists=True, dir_okay=False, help="project page text files (UTF-8); none with --evaluate"),
     out_dir: Optional[Path] = typer.Option(None, "--out", help="write <id>.yaml and <id>.provenance.json per page into this directory"),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the record to this file (one page); the provenance beside it"),
     diff: bool = typer.Option(False, "--diff", help="print field-by-field differences from the curated record of the same source"),
     suggest_sdgs: bool = typer.Option(False, "--suggest-sdgs", help="add sdg_suggestions (TF-IDF over UN SDG target texts) when the page states no SDG"),
+    evaluate: bool = typer.Option(False, "--evaluate", help="score the extractor on the seed pages and rewrite the table in docs/extraction.md"),
+    doc: Optional[Path] = typer.Option(None, "--doc", help="with --evaluate: the document to update (default: docs/extraction.md)"),
     data_dir: Optional[Path] = DataDir,
 ) -> None:
     """Read project web pages (English, Italian) into curated-record YAML, with per-fact provenance."""
-    from kg.extract.pages import run_extract
-
     settings = _settings(data_dir, None, None)
+    if evaluate:
+        if pages:
+            raise typer.BadParameter("--evaluate scores the seed pages; give no PAGE", param_hint="'PAGES...'")
+        raise typer.Exit(run_evaluate(settings, doc=doc))
+    if not pages:
+        raise typer.BadParameter("missing: give one or more PAGE files (or --evaluate)", param_hint="'PAGES...'")
     raise typer.Exit(run_extract(pages, settings=settings, out_dir=out_dir, output=output, diff=diff, suggest_sdgs=suggest_sdgs))
 
 

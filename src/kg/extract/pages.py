@@ -7,9 +7,10 @@ the :class:`~kg.extract.text.Fact` behind every value (field path, character spa
 text, method), what the page leaves AMBIGUOUS (reported, never guessed) and the noise it skipped.
 
 The layout is read by :mod:`kg.extract.sections`; dates, numbers, programmes, places and list
-classification by the other :mod:`kg.extraction` modules. ``kg extract`` is the command-line face;
-``python -m kg.extract.pages --evaluate`` scores the extractor on the seed pages against the
-curated records (docs/extraction.md).
+classification by the other :mod:`kg.extract` modules. :func:`run_extract` is what ``kg extract``
+does; ``kg extract --diff`` compares with the curated record (:mod:`kg.extract.compare`) and
+``kg extract --evaluate`` scores the extractor on the seed pages against the curated records
+(:mod:`kg.extract.evaluate`, docs/extraction.md).
 """
 
 from __future__ import annotations
@@ -25,18 +26,41 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from kg.settings import Settings
+from kg.curated import RecordError, RecordsInvalid, load_model, load_programme_scheme
 from kg.extract import lists as L
+from kg.extract.compare import Comparer, diff_lines
 from kg.extract.dates import find_dates
-from kg.extract.numbers import COUNTRY_COUNT_RE, PARTNER_COUNT_RES, duration, parse_quantity
+from kg.extract.numbers import (
+    COUNTRY_COUNT_RE,
+    PARTNER_COUNT_RES,
+    duration,
+    parse_quantity,
+)
 from kg.extract.places import accept_countries, city_candidates, country_mentions
 from kg.extract.programmes import ProgrammeMatcher, SchemeMatch
-from kg.extract.sections import BOX_KINDS, HEADINGS, Block, Line, Section, page_languages, segment
-from kg.extract.text import Ambiguity, Fact, collapse, detect_language, fold, slug, strip_span
+from kg.extract.sdg_suggest import suggest_for_record
+from kg.extract.sections import (
+    BOX_KINDS,
+    HEADINGS,
+    Block,
+    Line,
+    Section,
+    page_languages,
+    segment,
+)
+from kg.extract.text import (
+    Ambiguity,
+    Fact,
+    collapse,
+    detect_language,
+    fold,
+    slug,
+    strip_span,
+)
 from kg.linking.countries import CountryTable, default_table
 from kg.linking.sdgs import SdgKos, UnknownSdg, default_kos
 from kg.model.records import ProjectRecord
-from kg.curated import RecordError, RecordsInvalid, load_programme_scheme
+from kg.settings import Settings
 
 EXTRACTOR = "kg.sources.pages/1"
 
@@ -911,21 +935,6 @@ def _vocab(settings: Settings) -> _Vocab:
     return _VOCAB[key]
 
 
-SUGGEST_MIN_TERMS = 30  # fewer English words than this: no suggestion (too little text to compare)
-
-
-def _suggest_sdgs(record: dict[str, Any], kos: SdgKos) -> list[dict[str, Any]]:
-    from kg.extract.sdg_suggest import METHOD, english_text, index_for, terms
-
-    text = english_text(record, record.get("language", "en"))
-    if len(terms(text)) < SUGGEST_MIN_TERMS:
-        return []
-    return [
-        {"target": s.target, "uri": s.uri, "confidence": s.confidence, "method": METHOD, "shared_terms": s.shared_terms, "label": s.label}
-        for s in index_for(kos).suggest(text)
-    ]
-
-
 def extract_text(text: str, source_path: str, *, settings: Settings | None = None, suggest_sdgs: bool = False) -> Extraction:
     """Extract a record from a page's text; ``suggest_sdgs`` adds ``sdg_suggestions`` when the page states no SDG."""
     settings = settings or Settings.from_env()
@@ -934,7 +943,7 @@ def extract_text(text: str, source_path: str, *, settings: Settings | None = Non
     record = ex.run()
     suggestions: list[dict[str, Any]] = []
     if suggest_sdgs and not record.get("sdgs"):
-        suggestions = _suggest_sdgs(record, v.kos)
+        suggestions = suggest_for_record(record, v.kos)
         if suggestions:
             record["sdg_suggestions"] = [{k: x[k] for k in ("target", "confidence", "method")} for x in suggestions]
     extraction = Extraction(Path(source_path), source_path, text, record, ex.facts, ex.amb, ex.page.ignored, ex.lang_evidence)
@@ -1031,9 +1040,6 @@ def run_extract(
                 print("---", file=out)
             print(ex.to_yaml(), end="", file=out)
         if diff:
-            from kg.extract.evaluate import Comparer, diff_lines
-            from kg.curated import load_model
-
             curated_path = curated_for(ex.source_path, settings.data_dir / "projects")  # type: ignore[operator]
             if curated_path is None:
                 print(f"no curated record in {settings.data_dir / 'projects'} has source.path {ex.source_path}", file=out)  # type: ignore[operator]
@@ -1050,32 +1056,3 @@ def run_extract(
             for line in diff_lines(Comparer(v.table, v.kos).compare(ex.model, curated)):
                 print(line, file=out)
     return status
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    ap = argparse.ArgumentParser(prog="python -m kg.extract.pages", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--evaluate", action="store_true", help="score the extractor on the seed pages and rewrite the table in docs/extraction.md")
-    ap.add_argument("--doc", type=Path, default=None, help="the document to update (default: docs/extraction.md)")
-    ap.add_argument("--data-dir", type=Path, default=None)
-    ap.add_argument("pages", nargs="*", type=Path)
-    args = ap.parse_args(argv)
-    settings = Settings.from_env(data_dir=args.data_dir)
-    if args.evaluate:
-        from kg.extract.evaluate import evaluate_seeds, update_doc
-
-        result = evaluate_seeds(settings)
-        doc = args.doc or settings.root / "docs" / "extraction.md"
-        update_doc(doc, result)
-        print(result.markdown())
-        print(f"updated {doc} ({result.seconds:.1f} s)", file=sys.stderr)
-        return 0
-    for page in args.pages:
-        ex = extract_page(page, settings=settings)
-        print(ex.to_yaml())
-    return 0
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 from kg.extract.text import STOP_WORDS, fold
 from kg.linking.sdgs import SdgKos, UnknownSdg
@@ -131,3 +132,18 @@ def english_text(record: dict, record_language: str) -> str:
     for r in record.get("expected_results", []):
         add(r.get("description"))
     return "\n".join(parts)
+
+
+SUGGEST_MIN_TERMS = 30  # fewer English words than this: no suggestion (too little text to compare)
+
+
+def suggest_for_record(record: dict[str, Any], kos: SdgKos) -> list[dict[str, Any]]:
+    """The suggestions for a record (curated-record dict) from its English text; none when it has fewer
+    than SUGGEST_MIN_TERMS English terms. Each: target, uri, confidence, method, shared_terms, label."""
+    text = english_text(record, record.get("language", "en"))
+    if len(terms(text)) < SUGGEST_MIN_TERMS:
+        return []
+    return [
+        {"target": s.target, "uri": s.uri, "confidence": s.confidence, "method": METHOD, "shared_terms": s.shared_terms, "label": s.label}
+        for s in index_for(kos).suggest(text)
+    ]
