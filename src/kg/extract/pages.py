@@ -26,7 +26,8 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from kg.curated import RecordError, RecordsInvalid, load_model, load_programme_scheme
+from kg.curated import load_model, load_programme_scheme
+from kg.model.errors import RecordError, RecordsInvalid
 from kg.extract import lists as L
 from kg.extract.compare import Comparer, diff_lines
 from kg.extract.dates import find_dates
