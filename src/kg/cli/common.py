@@ -1,0 +1,73 @@
+"""What every command shares: the consoles, settings from options, the common options, printing errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg.model.errors import RecordsInvalid
+from kg.settings import Settings
+
+err = Console(stderr=True)
+
+
+out = Console()
+
+
+def settings_from(data_dir: Optional[Path], var_dir: Optional[Path], base_uri: Optional[str], personal: bool | None = None) -> Settings:
+    return Settings.from_env(
+        data_dir=data_dir,
+        var_dir=var_dir,
+        base_uri=base_uri,
+        include_personal_data=personal if personal else None,
+    )
+
+
+DataDir = typer.Option(None, "--data-dir", help="input data directory (default: data/, env KG_DATA_DIR)")
+
+
+VarDir = typer.Option(None, "--var-dir", help="where stores are built (default: var/, env KG_VAR_DIR)")
+
+
+BaseUri = typer.Option(None, "--base-uri", help="base of minted URIs (env KG_BASE_URI)")
+
+
+Personal = typer.Option(
+    False, "--include-personal-data", help="include named persons' contact details (off by default; env KG_INCLUDE_PERSONAL_DATA)"
+)
+
+
+def print_record_errors(exc: RecordsInvalid) -> None:
+    table = Table(title="Invalid input", show_lines=False, title_style="bold red")
+    table.add_column("file")
+    table.add_column("field")
+    table.add_column("problem", overflow="fold")
+    for e in exc.errors:
+        table.add_row(f"{e.path}:{e.line}" if e.line else str(e.path), e.field or "-", e.message)
+    err.print(table)
+    for e in exc.errors:  # plain lines too, for logs and grep
+        print(f"error: {e}", file=sys.stderr)
+
+
+def print_report(report, *, title: str) -> None:  # type: ignore[no-untyped-def]
+    if not report.results:
+        return
+    table = Table(title=title, title_style="bold red" if report.violations else "bold yellow")
+    for col in ("severity", "file", "entity", "property", "message"):
+        table.add_column(col, overflow="fold")
+    for r in report.results:
+        table.add_row(r.severity, r.where or "-", r.focus, r.path or "-", r.message + (f" (value: {r.value})" if r.value else ""))
+    err.print(table)
+    for r in report.violations:
+        print(f"violation: {r.where or '-'}: <{r.focus}> {r.path or '-'}: {r.message}", file=sys.stderr)
+
+
+
+
+

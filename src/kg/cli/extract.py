@@ -1,0 +1,34 @@
+"""``kg extract``: project web pages → curated-record YAML with per-fact provenance; ``--evaluate`` scores the extractor.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from kg.cli.common import DataDir, settings_from
+from kg.extract.evaluate import run_evaluate
+from kg.extract.pages import run_extract
+
+
+def extract(
+    pages: Optional[list[Path]] = typer.Argument(None, exists=True, dir_okay=False, help="project page text files (UTF-8); none with --evaluate"),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="write <id>.yaml and <id>.provenance.json per page into this directory"),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the record to this file (one page); the provenance beside it"),
+    diff: bool = typer.Option(False, "--diff", help="print field-by-field differences from the curated record of the same source"),
+    suggest_sdgs: bool = typer.Option(False, "--suggest-sdgs", help="add sdg_suggestions (TF-IDF over UN SDG target texts) when the page states no SDG"),
+    evaluate: bool = typer.Option(False, "--evaluate", help="score the extractor on the seed pages and rewrite the table in docs/extraction.md"),
+    doc: Optional[Path] = typer.Option(None, "--doc", help="with --evaluate: the document to update (default: docs/extraction.md)"),
+    data_dir: Optional[Path] = DataDir,
+) -> None:
+    """Read project web pages (English, Italian) into curated-record YAML, with per-fact provenance."""
+    settings = settings_from(data_dir, None, None)
+    if evaluate:
+        if pages:
+            raise typer.BadParameter("--evaluate scores the seed pages; give no PAGE", param_hint="'PAGES...'")
+        raise typer.Exit(run_evaluate(settings, doc=doc))
+    if not pages:
+        raise typer.BadParameter("missing: give one or more PAGE files (or --evaluate)", param_hint="'PAGES...'")
+    raise typer.Exit(run_extract(pages, settings=settings, out_dir=out_dir, output=output, diff=diff, suggest_sdgs=suggest_sdgs))

@@ -1,0 +1,203 @@
+"""``kg import <source>`` (one command per entry of :data:`kg.imports.registry.IMPORTERS`), ``kg import list``
+and ``kg orgs``: whole programme databases and the organisations they bring.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kg.cli.common import BaseUri, DataDir, VarDir, err, out, settings_from
+from kg.imports.artefacts import list_imports
+from kg.imports.context import ImportFailed
+from kg.imports.pipeline import organisation_counts, organisation_matches, run_import
+from kg.imports.registry import IMPORTERS
+from kg.store import open_store
+
+# --------------------------------------------------------------------------- imports
+import_app = typer.Typer(
+    help="Import whole programme databases (CORDIS, Erasmus+ Project Results Platform) as named graphs.",
+    no_args_is_help=True,
+)
+
+
+ImportPaths = typer.Argument(..., exists=True, help="CSV/xlsx files, zip archives of them, or directories")
+
+
+ImportName = typer.Option(
+    None, "--name", help="the import's name: its graph is {base}graph/import/<source>/<name> (default: from the file or directory name)"
+)
+
+
+Strict = typer.Option(False, "--strict", help="reject the whole file if any row is bad (default: load the valid rows, report the rest)")
+
+
+ValidateImport = typer.Option(
+    True,
+    "--validate/--no-validate",
+    help="check the new store (curated graphs, every import, this one) against the SHACL shapes before it is served; refuse the import on a violation",
+)
+
+
+class _RichImportProgress:
+    """Rich progress bars for :mod:`kg.imports.pipeline` (one bar per table: bytes for CSV, rows for xlsx)."""
+
+    def __init__(self, console: Console):
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.console = console
+        self.bar = Progress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            console=console, transient=False,
+        )
+        self.tasks: dict[str, object] = {}
+
+    def __enter__(self) -> "_RichImportProgress":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+    def task(self, label: str, total: int | None):  # type: ignore[no-untyped-def]
+        task_id = self.bar.add_task(label, total=total)
+        self.tasks[label] = task_id
+        return lambda n: self.bar.advance(task_id, n)  # type: ignore[arg-type]
+
+    def done(self, label: str) -> None:
+        task_id = self.tasks.get(label)
+        if task_id is not None:
+            task = self.bar.tasks[[t.id for t in self.bar.tasks].index(task_id)]  # type: ignore[arg-type]
+            self.bar.update(task_id, total=task.completed or 1, completed=task.completed or 1)  # type: ignore[arg-type]
+
+    def note(self, message: str) -> None:
+        self.bar.console.print(f"[dim]{message}[/dim]")
+
+
+def _run_import(source: str, paths: list[Path], name: Optional[str], strict: bool, validate: bool, data_dir, var_dir, base_uri) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_from(data_dir, var_dir, base_uri)
+    try:
+        with _RichImportProgress(err) as progress:
+            result = run_import(settings, source, list(paths), name=name, strict=strict, validate=validate, progress=progress)
+    except ImportFailed as exc:
+        for r in exc.rejects[:50]:
+            print(f"reject: {r}", file=sys.stderr)
+        if len(exc.rejects) > 50:
+            print(f"… and {len(exc.rejects) - 50} more", file=sys.stderr)
+        if exc.rejects_path:
+            err.print(f"rejects report: {exc.rejects_path}")
+        err.print(f"[red]Import refused: {exc}[/red]")
+        raise typer.Exit(1)
+    t = Table(title=f"Import {result.source}/{result.name}")
+    for col in ("file", "table", "rows", "loaded", "rejected", "skipped", "seconds", "rows/s"):
+        t.add_column(col, justify="left" if col in ("file", "table") else "right")
+    for s in result.tables:
+        t.add_row(
+            s.file, s.table, str(s.rows), str(s.loaded), str(s.rejected), str(s.skipped), f"{s.seconds:.2f}", f"{s.rows_per_second:,.0f}"
+        )
+    out.print(t)
+    for reason, n in result.skipped.items():
+        out.print(f"[yellow]skipped {n} row(s): {reason}[/yellow]")
+    for r in result.rejects[:20]:
+        print(f"reject: {r}", file=sys.stderr)
+    if len(result.rejects) > 20:
+        print(f"… and {len(result.rejects) - 20} more (see the report)", file=sys.stderr)
+    out.print(
+        f"[green]Imported[/green] {result.projects} projects into <{result.graph}>: {result.graph_triples} triples "
+        f"(store: {result.store_triples}); organisations: {result.organisations_new} new, "
+        f"{result.organisations_merged} merged with known ones, {result.matches} linking decisions recorded; "
+        f"{result.seconds:.1f}s"
+    )
+    if result.rejects_path:
+        out.print(f"[yellow]{len(result.rejects)} row(s) rejected; report: {result.rejects_path}[/yellow]")
+
+
+def _import_command(source: str):  # type: ignore[no-untyped-def]
+    """``kg import <source>``: one command per entry of :data:`kg.imports.registry.IMPORTERS`."""
+
+    def command(
+        paths: list[Path] = ImportPaths,
+        name: Optional[str] = ImportName,
+        strict: bool = Strict,
+        validate: bool = ValidateImport,
+        data_dir: Optional[Path] = DataDir,
+        var_dir: Optional[Path] = VarDir,
+        base_uri: Optional[str] = BaseUri,
+    ) -> None:
+        _run_import(source, paths, name, strict, validate, data_dir, var_dir, base_uri)
+
+    return command
+
+
+@import_app.command("list")
+def import_list(var_dir: Optional[Path] = VarDir) -> None:
+    """The imports the served store holds."""
+    settings = settings_from(None, var_dir, None)
+    t = Table(title="Imports")
+    for col in ("source", "name", "projects", "triples", "rejects", "imported at", "artefact"):
+        t.add_column(col)
+    for e in list_imports(settings):
+        t.add_row(e["source"], e["name"], str(e["projects"]), str(e["triples"]), str(e.get("rejects", 0)), e["imported_at"], e["artefact"])
+    out.print(t)
+
+
+def orgs(
+    matches: bool = typer.Option(False, "--matches", help="list every organisation-linking decision (merged, and look-alikes kept apart)"),
+    format: str = typer.Option("table", "--format", "-f", help="table or csv"),
+    store: Optional[Path] = typer.Option(None, "--store", help="store location (default: var/store)"),
+    var_dir: Optional[Path] = VarDir,
+) -> None:
+    """Organisations across sources: counts per graph, or (--matches) the merge decisions for review."""
+    import csv as csv_module
+
+    if format not in {"table", "csv"}:
+        raise typer.BadParameter("format must be table or csv", param_hint="--format")
+    settings = settings_from(None, var_dir, None)
+    location = store or settings.store_path
+    if not Path(location).exists():
+        err.print(f"[red]No store at {location}: run `kg build` first.[/red]")
+        raise typer.Exit(2)
+    with open_store(location, read_only=True) as st:
+        if not matches:
+            counts = organisation_counts(st)
+            if format == "csv":
+                w = csv_module.writer(sys.stdout)
+                w.writerow(["graph", "organisations"])
+                w.writerows(counts.items())
+                return
+            t = Table(title="Organisations per graph")
+            t.add_column("graph")
+            t.add_column("organisations", justify="right")
+            for g, n in counts.items():
+                t.add_row(g, str(n))
+            out.print(t)
+            return
+        rows = organisation_matches(st)
+    columns = ["decision", "rule", "stated", "org", "organisation", "other", "otherName", "evidence", "where", "g"]
+    if format == "csv":
+        w = csv_module.writer(sys.stdout)
+        w.writerow(["decision", "rule", "stated_name", "organisation", "organisation_label", "matched_organisation", "matched_label", "evidence", "location", "graph"])
+        for r in rows:
+            w.writerow([r[c] for c in columns])
+        return
+    t = Table(title=f"Organisation linking decisions ({len(rows)})")
+    for col in ("decision", "rule", "stated name", "organisation", "compared with", "evidence", "where"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(r["decision"], r["rule"], r["stated"], r["org"].rsplit("/", 1)[-1], r["other"].rsplit("/", 1)[-1], r["evidence"], r["where"])
+    out.print(t)
+
+
+for _source, _importer in IMPORTERS.items():
+    import_app.command(_source, help=_importer.summary)(_import_command(_source))

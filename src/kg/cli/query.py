@@ -1,0 +1,80 @@
+"""``kg query`` and ``kg stats``: SPARQL over the built store (or any endpoint), counts per graph and class.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from kg.cli.common import VarDir, err, out, settings_from
+from kg.formats import QUERY_FORMAT_NAMES
+from kg.read.stats import store_stats
+from kg.store import QuerySyntaxError, StoreError, open_store
+
+QUERY_FORMATS = QUERY_FORMAT_NAMES
+
+
+def query(
+    sparql: str = typer.Argument(..., help="a SPARQL query, or the path of a .rq file"),
+    format: str = typer.Option("json", "--format", "-f", help=f"one of {', '.join(QUERY_FORMATS)}"),
+    store: Optional[Path] = typer.Option(None, "--store", help="store location or SPARQL endpoint URL (default: var/store)"),
+    var_dir: Optional[Path] = VarDir,
+) -> None:
+    """Run a SPARQL query against the built store and print the results."""
+    if format not in QUERY_FORMATS:
+        raise typer.BadParameter(f"unknown format {format!r}; use one of {', '.join(QUERY_FORMATS)}", param_hint="--format")
+    text = sparql
+    if sparql.endswith(".rq") or (len(sparql) < 4096 and Path(sparql).is_file()):
+        path = Path(sparql)
+        if not path.is_file():
+            err.print(f"[red]{sparql}: no such query file[/red]")
+            raise typer.Exit(2)
+        text = path.read_text(encoding="utf-8")
+    settings = settings_from(None, var_dir, None)
+    location = str(store) if store else str(settings.store_path)
+    if not store and not settings.store_path.exists():
+        err.print(f"[red]No store at {settings.store_path}: run `kg build` first.[/red]")
+        raise typer.Exit(2)
+    try:
+        with open_store(location, read_only=True) as st:
+            data = st.query_to(text, format=format)
+    except QuerySyntaxError as exc:
+        err.print(f"[red]Bad query:[/red] {exc}")
+        raise typer.Exit(1)
+    except StoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1)
+    sys.stdout.buffer.write(data)
+    if data and not data.endswith(b"\n"):
+        sys.stdout.buffer.write(b"\n")
+
+
+def stats(
+    store: Optional[Path] = typer.Option(None, "--store", help="store location (default: var/store)"),
+    var_dir: Optional[Path] = VarDir,
+) -> None:
+    """Counts per named graph and per class of the built store."""
+    settings = settings_from(None, var_dir, None)
+    location = store or settings.store_path
+    if not Path(location).exists():
+        err.print(f"[red]No store at {location}: run `kg build` first.[/red]")
+        raise typer.Exit(2)
+    with open_store(location, read_only=True) as st:
+        s = store_stats(st)
+    t = Table(title="Triples per named graph")
+    t.add_column("graph")
+    t.add_column("triples", justify="right")
+    for g, n in s.per_graph.items():
+        t.add_row(g, str(n))
+    t.add_row("[bold]total[/bold]", f"[bold]{s.total}[/bold]")
+    out.print(t)
+    c = Table(title="Instances per class")
+    c.add_column("class")
+    c.add_column("instances", justify="right")
+    for k, n in s.per_class.items():
+        c.add_row(k, str(n))
+    out.print(c)
