@@ -17,6 +17,7 @@ from rich.table import Table
 
 from kg.settings import Settings
 from kg.curated import RecordsInvalid
+from kg.read.organisations import organisation_counts, organisation_matches
 
 app = typer.Typer(help="Build, check, query and serve the knowledge graph of EU-funded projects.", no_args_is_help=True)
 err = Console(stderr=True)
@@ -411,7 +412,6 @@ def orgs(
     """Organisations across sources: counts per graph, or (--matches) the merge decisions for review."""
     import csv as csv_module
 
-    from kg.imports.pipeline import organisation_counts, organisation_matches
     from kg.store import open_store
 
     if format not in {"table", "csv"}:
