@@ -15,8 +15,9 @@ from rich.table import Table
 from kg.cli.common import BaseUri, DataDir, VarDir, err, out, settings_from
 from kg.imports.artefacts import list_imports
 from kg.imports.context import ImportFailed
-from kg.imports.pipeline import organisation_counts, organisation_matches, run_import
+from kg.imports.pipeline import run_import
 from kg.imports.registry import IMPORTERS
+from kg.read.organisations import organisation_counts, organisation_matches
 from kg.store import open_store
 
 # --------------------------------------------------------------------------- imports

@@ -20,19 +20,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from kg.model.namespaces import (
-    DCT,
-    FOAF,
-    KG,
-    PROV,
-    RDFS,
-    SCHEMA,
-    SDGO,
-    SKOS,
-    VCARD,
-    XSD,
-)
-from kg.read import lookup
+from kg.model.namespaces import DCT, FOAF, KG, PROV, RDFS, SCHEMA, SDGO, SKOS, VCARD, XSD
+
+# aliased: make_router's route handlers are named organisations, programmes, projects, sdgs
+from kg.read import organisations as read_organisations
+from kg.read import places, statistics
+from kg.read import programmes as read_programmes
+from kg.read import projects as read_projects
+from kg.read import sdgs as read_sdgs
 from kg.web.site.facade import Facade, ProblemRoute, request_lang
 
 __all__ = ["CONTEXT", "make_router"]
@@ -615,7 +610,7 @@ def make_router(facade: Facade) -> APIRouter:
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
         size, start, page_style = _paging(page, per_page, limit, offset)
-        items, total = lookup.list_projects(
+        items, total = read_projects.list_projects(
             facade.store(),
             country=country,
             sdg=sdg,
@@ -655,7 +650,7 @@ def make_router(facade: Facade) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        doc = lookup.get_project(facade.store(), key, language)
+        doc = read_projects.get_project(facade.store(), key, language)
         return {"@context": context(**_date_context(doc)), "lang": language, **doc}
 
     @router.get(
@@ -679,7 +674,7 @@ def make_router(facade: Facade) -> APIRouter:
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
         size, start, page_style = _paging(page, per_page, limit, offset)
-        items, total = lookup.list_organisations(
+        items, total = read_organisations.list_organisations(
             facade.store(), q=q, country=country, funder=funder, limit=size, offset=start, lang=language, settings=settings
         )
         links = _links(request, total, size, start, page_style)
@@ -702,7 +697,7 @@ def make_router(facade: Facade) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        doc = lookup.get_organisation(facade.store(), key, language)
+        doc = read_organisations.get_organisation(facade.store(), key, language)
         return {"@context": CONTEXT, "lang": language, **doc}
 
     @router.get(
@@ -714,7 +709,7 @@ def make_router(facade: Facade) -> APIRouter:
     )
     def programmes(request: Request, lang: LangParam = None) -> dict[str, Any]:
         language = lang_of(request, lang)
-        tree = lookup.programme_tree(facade.store(), language)
+        tree = read_programmes.programme_tree(facade.store(), language)
         return _collection(request, language, tree, len(tree))
 
     @router.get(
@@ -730,7 +725,7 @@ def make_router(facade: Facade) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        doc = lookup.get_programme(facade.store(), key, language)
+        doc = read_programmes.get_programme(facade.store(), key, language)
         return {"@context": CONTEXT, "lang": language, **doc}
 
     @router.get(
@@ -746,7 +741,7 @@ def make_router(facade: Facade) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        goals = lookup.list_sdgs(facade.store(), language, used_only=used)
+        goals = read_sdgs.list_sdgs(facade.store(), language, used_only=used)
         return _collection(request, language, goals, len(goals))
 
     @router.get(
@@ -762,7 +757,7 @@ def make_router(facade: Facade) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        doc = lookup.get_sdg(facade.store(), code, language, settings=settings)
+        doc = read_sdgs.get_sdg(facade.store(), code, language, settings=settings)
         return {"@context": CONTEXT, "lang": language, **doc}
 
     @router.get(
@@ -774,7 +769,7 @@ def make_router(facade: Facade) -> APIRouter:
     )
     def countries(request: Request, lang: LangParam = None) -> dict[str, Any]:
         language = lang_of(request, lang)
-        items = lookup.list_countries(facade.store(), language)
+        items = places.list_countries(facade.store(), language)
         return _collection(request, language, items, len(items))
 
     @router.get(
@@ -790,7 +785,7 @@ def make_router(facade: Facade) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        doc = lookup.get_country(facade.store(), code, language, settings=settings)
+        doc = places.get_country(facade.store(), code, language, settings=settings)
         reverse = {"@reverse": "kg:country", "@type": "@id"}
         return {"@context": context(cities=reverse, organisations=reverse), "lang": language, **doc}
 
@@ -802,7 +797,7 @@ def make_router(facade: Facade) -> APIRouter:
     )
     def stats(request: Request, lang: LangParam = None) -> dict[str, Any]:
         language = lang_of(request, lang)
-        data = lookup.statistics(facade.store(), language)
+        data = statistics.statistics(facade.store(), language)
         return {"@context": CONTEXT, "@id": str(request.url), "lang": language, **data}
 
     @router.get(

@@ -38,6 +38,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from kg.read import common
 from kg.settings import Settings
 from kg.store.base import Store
 
@@ -220,11 +221,9 @@ def validation_problem(request: Request, exc: RequestValidationError, status: in
 
 def lookup_problem(request: Request, exc: Exception, *, invalid_status: int = 422) -> JSONResponse | None:
     """The problem response for the read side's errors (None for other exceptions)."""
-    from kg.read import lookup
-
-    if isinstance(exc, lookup.NotFound):
+    if isinstance(exc, common.NotFound):
         return problem(404, "Not Found", str(exc), kind="not-found", instance=str(request.url))
-    if isinstance(exc, lookup.InvalidParameter):
+    if isinstance(exc, common.InvalidParameter):
         return problem(
             invalid_status,
             "Invalid parameter",

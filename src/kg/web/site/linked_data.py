@@ -11,7 +11,7 @@ The configured base URI (default ``https://w3id.org/euprojects/``) maps to the s
   format (and the label language for HTML), ``Last-Modified`` (the build's time) and ``304`` for
   a matching ``If-None-Match`` / ``If-Modified-Since``.
 
-The RDF description of an entity is a concise bounded description (:func:`kg.read.lookup.describe`):
+The RDF description of an entity is a concise bounded description (:func:`kg.read.entities.describe`):
 its triples as subject from every graph, the triples of the parts it owns (URIs under
 ``{entity}/``) and the labels of what they link to. An unknown entity is 404: an HTML page or
 ``application/problem+json``, as the client accepts.
@@ -26,7 +26,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from kg.model.namespaces import PREFIXES
-from kg.read import lookup
+from kg.read import entities
 from kg.web.site.facade import (
     Facade,
     ProblemRoute,
@@ -108,9 +108,9 @@ def make_router(facade: Facade) -> APIRouter:
         """(entity path, format from the suffix, exists?)."""
         store = facade.store()
         stem, fmt = split_suffix(path)
-        if fmt is not None and lookup.entity_exists(store, facade.uri_for_path("id/" + stem)):
+        if fmt is not None and entities.entity_exists(store, facade.uri_for_path("id/" + stem)):
             return stem, fmt, True
-        if lookup.entity_exists(store, facade.uri_for_path("id/" + path)):
+        if entities.entity_exists(store, facade.uri_for_path("id/" + path)):
             return path, None, True
         return (stem if fmt else path), fmt, False
 
@@ -198,7 +198,7 @@ def make_router(facade: Facade) -> APIRouter:
             response = pages.render_entity(facade, request, uri, lang)
             response.headers.update(headers)
             return response
-        body = serialise(lookup.describe(facade.store(), uri), uri, fmt)
+        body = serialise(entities.describe(facade.store(), uri), uri, fmt)
         return Response(body, media_type=FORMATS[fmt][0], headers=headers)
 
     # HEAD answers like GET (uvicorn drops the body); kept out of the OpenAPI document

@@ -21,7 +21,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from kg.model.namespaces import KG, PREFIXES
-from kg.read import lookup
+from kg.read import common, entities, places, statistics
+
+# aliased: make_router's route handlers are named organisations, programmes, projects, sdgs
+from kg.read import organisations as read_organisations
+from kg.read import programmes as read_programmes
+from kg.read import projects as read_projects
+from kg.read import sdgs as read_sdgs
 from kg.web.site.facade import (
     STATIC_DIR,
     TEMPLATES_DIR,
@@ -67,7 +73,7 @@ def format_date(value: str | None, precision: str | None = None, lang: str = "en
     """``2017-09`` (month) → "September 2017"; ``2019-01-15`` → "15 January 2019"; ``2017`` → "2017"."""
     if not value:
         return ""
-    months = MONTHS.get(lookup.primary(lang), MONTHS["en"]).split()
+    months = MONTHS.get(common.primary(lang), MONTHS["en"]).split()
     parts = value.split("-")
     try:
         if (precision == "day" or len(parts) == 3) and len(parts) >= 3:
@@ -178,19 +184,19 @@ def error_page(facade: Facade, request: Request, status: int, title: str, messag
 def render_entity(facade: Facade, request: Request, uri: str, lang: str) -> HTMLResponse:
     """The HTML document about an entity under the base URI, by its type."""
     store = facade.store()
-    types = set(lookup.entity_types(store, uri))
+    types = set(entities.entity_types(store, uri))
     try:
         if str(KG.Project) in types:
-            doc = lookup.get_project(store, uri, lang)
-            return render(facade, request, "project.html", lang=lang, project=doc, chain=lookup.chain_list(doc.get("programme")))
+            doc = read_projects.get_project(store, uri, lang)
+            return render(facade, request, "project.html", lang=lang, project=doc, chain=read_programmes.chain_list(doc.get("programme")))
         if str(KG.Organisation) in types or str(KG.Funder) in types:
-            return render(facade, request, "organisation.html", lang=lang, org=lookup.get_organisation(store, uri, lang))
+            return render(facade, request, "organisation.html", lang=lang, org=read_organisations.get_organisation(store, uri, lang))
         if types & SCHEME_CLASSES:
-            return render(facade, request, "programme.html", lang=lang, node=lookup.get_programme(store, uri, lang))
+            return render(facade, request, "programme.html", lang=lang, node=read_programmes.get_programme(store, uri, lang))
         if str(KG.City) in types:
-            return render(facade, request, "city.html", lang=lang, city=lookup.get_city(store, uri, lang))
-        return render(facade, request, "entity.html", lang=lang, entity=lookup.get_entity(store, uri, lang))
-    except lookup.NotFound:
+            return render(facade, request, "city.html", lang=lang, city=places.get_city(store, uri, lang))
+        return render(facade, request, "entity.html", lang=lang, entity=entities.get_entity(store, uri, lang))
+    except common.NotFound:
         return error_page(facade, request, 404, "Not found", f"Nothing is known about <{uri}>.")
 
 
@@ -229,8 +235,8 @@ def make_router(facade: Facade) -> APIRouter:
     def home(request: Request) -> Response:
         lang = request_lang(request)
         store = facade.store()
-        stats = lookup.statistics(store, lang)
-        recent, _ = lookup.list_projects(store, sort="-start", limit=5, lang=lang)
+        stats = statistics.statistics(store, lang)
+        recent, _ = read_projects.list_projects(store, sort="-start", limit=5, lang=lang)
         queries = []
         for q in facade.queries().values():
             try:
@@ -267,60 +273,60 @@ def make_router(facade: Facade) -> APIRouter:
         try:
             y0, y1 = _int_param(year_from), _int_param(year_to)
             if year_from and y0 is None:
-                raise lookup.InvalidParameter("year_from", f"{year_from!r} is not a year")
+                raise common.InvalidParameter("year_from", f"{year_from!r} is not a year")
             if year_to and y1 is None:
-                raise lookup.InvalidParameter("year_to", f"{year_to!r} is not a year")
-            items, total = lookup.list_projects(
+                raise common.InvalidParameter("year_to", f"{year_to!r} is not a year")
+            items, total = read_projects.list_projects(
                 store, q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
                 year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
                 lang=lang, settings=facade.settings,
             )
-        except lookup.InvalidParameter as exc:
+        except common.InvalidParameter as exc:
             error = exc
         pages = max(1, math.ceil(total / per_page))
         return render(
             facade, request, "projects.html", lang=lang, status=422 if error else 200,
             items=items, total=total, page=page_no, pages=pages, filters=filters, error=error,
-            programmes=lookup.programme_tree(store, lang), sorts=lookup.PROJECT_SORTS,
-            countries=lookup.list_countries(store, lang), sdgs=lookup.list_sdgs(store, lang, used_only=True),
+            programmes=read_programmes.programme_tree(store, lang), sorts=read_projects.PROJECT_SORTS,
+            countries=places.list_countries(store, lang), sdgs=read_sdgs.list_sdgs(store, lang, used_only=True),
         )
 
     @router.get("/organisations", response_class=HTMLResponse)
     def organisations(request: Request, q: str | None = None) -> Response:
         lang = request_lang(request)
-        items, total = lookup.list_organisations(facade.store(), q=q, limit=1000, lang=lang)
+        items, total = read_organisations.list_organisations(facade.store(), q=q, limit=1000, lang=lang)
         return render(facade, request, "organisations.html", lang=lang, items=items, total=total, q=q)
 
     @router.get("/programmes", response_class=HTMLResponse)
     def programmes(request: Request) -> Response:
         lang = request_lang(request)
-        return render(facade, request, "programmes.html", lang=lang, roots=lookup.programme_tree(facade.store(), lang))
+        return render(facade, request, "programmes.html", lang=lang, roots=read_programmes.programme_tree(facade.store(), lang))
 
     @router.get("/sdgs", response_class=HTMLResponse)
     def sdgs(request: Request) -> Response:
         lang = request_lang(request)
-        return render(facade, request, "sdgs.html", lang=lang, goals=lookup.list_sdgs(facade.store(), lang))
+        return render(facade, request, "sdgs.html", lang=lang, goals=read_sdgs.list_sdgs(facade.store(), lang))
 
     @router.get("/sdgs/{code}", response_class=HTMLResponse)
     def sdg(request: Request, code: Annotated[str, Path()]) -> Response:
         lang = request_lang(request)
         try:
-            doc = lookup.get_sdg(facade.store(), code, lang, settings=facade.settings)
-        except lookup.NotFound as exc:
+            doc = read_sdgs.get_sdg(facade.store(), code, lang, settings=facade.settings)
+        except common.NotFound as exc:
             return error_page(facade, request, 404, "Not found", str(exc))
         return render(facade, request, "sdg.html", lang=lang, sdg=doc)
 
     @router.get("/countries", response_class=HTMLResponse)
     def countries(request: Request) -> Response:
         lang = request_lang(request)
-        return render(facade, request, "countries.html", lang=lang, countries=lookup.list_countries(facade.store(), lang))
+        return render(facade, request, "countries.html", lang=lang, countries=places.list_countries(facade.store(), lang))
 
     @router.get("/countries/{code}", response_class=HTMLResponse)
     def country(request: Request, code: Annotated[str, Path()]) -> Response:
         lang = request_lang(request)
         try:
-            doc = lookup.get_country(facade.store(), code, lang, settings=facade.settings)
-        except lookup.NotFound as exc:
+            doc = places.get_country(facade.store(), code, lang, settings=facade.settings)
+        except common.NotFound as exc:
             return error_page(facade, request, 404, "Not found", str(exc))
         return render(facade, request, "country.html", lang=lang, country=doc)
 
@@ -338,8 +344,8 @@ def make_router(facade: Facade) -> APIRouter:
         if local and local.startswith("/id/"):
             return RedirectResponse(facade.href(uri, request.query_params.get("lang")), status_code=303)
         try:
-            entity = lookup.get_entity(facade.store(), uri, lang)
-        except lookup.NotFound:
+            entity = entities.get_entity(facade.store(), uri, lang)
+        except common.NotFound:
             return error_page(facade, request, 404, "Not found", f"Nothing is known about <{uri}>.")
         return render(facade, request, "entity.html", lang=lang, entity=entity)
 
