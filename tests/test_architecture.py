@@ -23,9 +23,12 @@ STAGES: list[tuple[str, ...]] = [
     ("kg.mapping", "kg.validation"),
     ("kg.imports", "kg.extract", "kg.read"),
     ("kg.release",),
-    ("kg.web.http", "kg.web.context"),
+    ("kg.web.http",),
+    ("kg.web.context",),
     ("kg.web.sparql", "kg.web.site"),
-    ("kg.web", "kg.web.app", "kg.web.server"),
+    ("kg.web.app",),
+    ("kg.web.server",),
+    ("kg.web",),
     ("kg.cli",),
 ]
 
@@ -173,12 +176,7 @@ def _documented_tree(text: str) -> set[str]:
     """The ``src/kg/`` entries a layout block names: ``name/`` packages and ``name.py`` modules."""
     block = re.search(r"```text\nsrc/kg/\n(.*?)```", text, re.S)
     assert block, "no ```text src/kg/ … ``` layout block"
-    names = set()
-    for line in block.group(1).splitlines():
-        match = re.match(r"^(\s*)([\w.]+/?)", line)
-        if match:
-            names.add(match.group(2))
-    return names
+    return set(re.findall(r"(?<![\w/.])([A-Za-z_]\w*(?:\.py|/))", block.group(1)))
 
 
 def _tree() -> set[str]:

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from weblive import TOKEN, QUERY_TIMEOUT, Server, build_store, start_server, stop_server
+from weblive import QUERY_TIMEOUT, TOKEN, Server, build_store, start_server, stop_server
 
 
 @pytest.fixture(scope="session")

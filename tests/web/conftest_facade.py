@@ -30,7 +30,9 @@ from fastapi.responses import PlainTextResponse, Response
 
 from kg.settings import Settings
 from kg.store import OxigraphStore
-from kg.web.site.facade import Facade, build_id_from_var, install
+from kg.web.context import AppContext as Facade
+from kg.web.context import build_id_from_var
+from kg.web.site.facade import install
 
 __all__ = ["FacadeServer", "facade_client", "facade_server", "facade_store", "live_facade"]
 

@@ -10,9 +10,7 @@ import xml.etree.ElementTree as ET
 import httpx
 import pytest
 import rdflib
-
 from conftest_facade import (  # noqa: F401 - fixtures
-    ROOT,
     BASE,
     COUNTRY,
     ECCIPA,
@@ -21,12 +19,14 @@ from conftest_facade import (  # noqa: F401 - fixtures
     LEARNING,
     LIAISON,
     NETWORK,
+    ROOT,
     SDG,
     facade_client,
     facade_server,
     facade_store,
     live_facade,
 )
+
 from kg.read.queries import load_queries
 
 QUERIES = load_queries(ROOT / "queries")

@@ -7,7 +7,6 @@ import json
 import pyoxigraph as ox
 import pytest
 import rdflib
-
 from conftest_facade import (  # noqa: F401 - fixtures
     BASE,
     COUNTRY,
@@ -147,7 +146,7 @@ def test_etag_last_modified_and_304(facade_client, facade_server):
 
 def test_the_build_id_is_the_target_of_the_store_symlink(facade_server):
     from kg.store import releases
-    from kg.web.site.facade import build_id_from_var
+    from kg.web.context import build_id_from_var
 
     build = build_id_from_var(facade_server.var)
     assert build and build == releases.current(facade_server.var).name

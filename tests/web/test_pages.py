@@ -13,13 +13,13 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-
 from conftest_facade import (  # noqa: F401 - fixtures
     ROOT,
     facade_client,
     facade_server,
     facade_store,
 )
+
 from kg.read.queries import load_queries
 
 

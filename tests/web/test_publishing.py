@@ -19,8 +19,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from kg.settings import Settings
-from kg.store import OxigraphStore
-from kg.store import releases
+from kg.store import OxigraphStore, releases
 from kg.web.site.publishing import install
 
 OWL_ONTOLOGY = "<http://www.w3.org/2002/07/owl#Ontology>"

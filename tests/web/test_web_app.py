@@ -10,8 +10,9 @@ with warnings.catch_warnings():  # Starlette's notice about httpx vs httpx2
     from fastapi.testclient import TestClient
 
 from weblive import build_store
+
 from kg.settings import Settings
-from kg.web import create_app
+from kg.web.app import create_app
 
 
 def test_no_store_yet_then_a_build_appears(tmp_path: Path) -> None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import urllib.error
 
-
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, TSV, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, Unauthorized
-
 from weblive import GRAPH_A, TOKEN, Server
 
 KG = "https://w3id.org/euprojects/def#"

@@ -10,7 +10,6 @@ import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
-
 from weblive import GRAPH_A, GRAPH_B, GRAPH_BENCH, GRAPH_COUNTRY, Server
 
 KG = "https://w3id.org/euprojects/def#"

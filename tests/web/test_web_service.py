@@ -10,7 +10,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from weblive import Server, start_server, stop_server
 
 RESULT = b'{"head":{"vars":["x"]},"results":{"bindings":[{"x":{"type":"literal","value":"from the remote"}}]}}'

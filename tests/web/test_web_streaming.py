@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 
 import httpx
-
 from weblive import BENCH_ROWS, GRAPH_BENCH, Server, descendants
 
 ROWS = f"SELECT ?s ?v WHERE {{ GRAPH <{GRAPH_BENCH}> {{ ?s ?p ?v }} }}"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from weblive import GRAPH_BENCH, QUERY_TIMEOUT, Server, build_store, cpu_ticks, descendants
+
 from kg.store import releases
 
 # A cross product of the 100k-row table with itself: 10^10 rows to count, no output until done.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from weblive import GRAPH_COUNTRY, TOKEN, Server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

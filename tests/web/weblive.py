@@ -20,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pyoxigraph as ox
+
 from kg.store import OxigraphStore, releases
 
 DATA = Path(__file__).parent / "data"

@@ -1,29 +1,8 @@
-"""The web face of the graph: ``kg serve``'s SPARQL 1.1 endpoint (FastAPI on uvicorn).
+"""The web face of the graph: ``kg serve``'s SPARQL 1.1 endpoint, REST API, linked data and pages.
 
-``create_app`` (:mod:`kg.web.app`) builds the app, ``serve`` (:mod:`kg.web.server`) runs it.
-Queries run in worker processes under a time limit (:mod:`kg.store.pool`); results stream.
-Both names are imported lazily, so a query worker importing :mod:`kg.store.pool` does not
-load FastAPI.
+``create_app`` (:mod:`kg.web.app`) builds the one FastAPI app, ``serve`` (:mod:`kg.web.server`)
+runs it on uvicorn. Below them: :mod:`kg.web.http` (errors, ETags, negotiation, language),
+:mod:`kg.web.context` (the app context every route reads), :mod:`kg.web.sparql` (the protocol
+half) and :mod:`kg.web.site` (the site half). Queries run in worker processes under a time
+limit (:mod:`kg.store.pool`); results stream.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from kg.web.app import create_app
-    from kg.web.server import serve
-
-__all__ = ["create_app", "serve"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "create_app":
-        from kg.web.app import create_app
-
-        return create_app
-    if name == "serve":
-        from kg.web.server import serve
-
-        return serve
-    raise AttributeError(f"module 'kg.web' has no attribute {name!r}")

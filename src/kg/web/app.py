@@ -20,8 +20,9 @@ from fastapi.responses import PlainTextResponse, Response
 
 from kg.settings import Settings
 from kg.store.pool import Pool, StreamAborted
-from kg.web.context import ServerState
+from kg.web.context import AppContext
 from kg.web.http import HTTPProblem, error
+from kg.web.site import facade, publishing
 from kg.web.sparql import graph_store
 from kg.web.sparql import protocol as sparql
 
@@ -79,11 +80,13 @@ def create_app(
     )
     _quiet_stream_aborts()
 
+    context = AppContext(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = Pool(settings.pool_size, timeout=settings.query_timeout, writable=settings.writable)
         await pool.start()
-        app.state.kg = ServerState(settings, pool)
+        context.pool = pool
         log.info(
             "serving %s (%s, %d worker process(es), timeout %g s)",
             settings.store_path,
@@ -94,6 +97,7 @@ def create_app(
         try:
             yield
         finally:
+            context.pool = None
             await pool.close()
 
     app = FastAPI(
@@ -104,6 +108,7 @@ def create_app(
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
+    app.state.kg = context
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -122,25 +127,12 @@ def create_app(
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> PlainTextResponse:
-        state: ServerState = request.app.state.kg
+        state: AppContext = request.app.state.kg
         store = state.store_dir()
         return PlainTextResponse(f"ok {store}\n" if store else "no store\n", status_code=200 if store else 503)
 
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
-    _install_faces(app, settings)
+    facade.install(app, context=context)
+    publishing.install(app, settings=settings, get_store=context.shared_store, build_id=context.build_id)
     return app
-
-
-def _install_faces(app: FastAPI, settings: Settings) -> None:
-    """The REST facade, linked data, HTML pages and publishing routes, reading the served build."""
-    from kg.web.site import facade, publishing
-
-    def get_store():  # type: ignore[no-untyped-def]
-        return app.state.kg.shared_store()
-
-    def build_id() -> str:
-        return app.state.kg.build_id()
-
-    facade.install(app, settings=settings, get_store=get_store, build_id=build_id)
-    publishing.install(app, settings=settings, get_store=get_store, build_id=build_id)

@@ -4,44 +4,77 @@ every store operation under a deadline, the served build, and the checks and hel
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
+from kg.read.queries import load_queries
 from kg.settings import Settings
-from kg.store.base import StoreError
+from kg.store import releases
+from kg.store.base import Store, StoreError
 from kg.store.oxigraph import OxigraphStore
 from kg.store.pool import JobError, JobTimeout, Pool, Running
-from kg.web.http import HTTPProblem
+from kg.web.http import HTTPProblem, StoreUnavailable
+
+_BUILD_STAMP = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{1,6}))?Z")
 
 
-@dataclass
-class ServerState:
-    """What the app holds (``app.state.kg``): settings, the worker pool, small caches."""
+class AppContext:
+    """What every route reads (``app.state.kg``): the settings, the worker pool, the served build and
+    the store to read, URIs as this server's paths, ETags, the named queries, small caches.
 
-    settings: Settings
-    pool: Pool
-    graphs_cache: dict[str, list[str]] = field(default_factory=dict)
-    _shared: Any = None  # (path, OxigraphStore) for in-process readers
+    ``create_app`` makes one per app (the pool is attached when the app starts). A site-only app
+    (the REST facade, linked data and pages mounted by :func:`kg.web.site.facade.install`) may
+    give ``get_store`` / ``build_id`` of its own instead of the served build's."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        pool: Pool | None = None,
+        get_store: Callable[[], Store] | None = None,
+        build_id: Callable[[], str] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.pool = pool
+        self._get_store = get_store
+        self._build_id = build_id
+        self.started = datetime.now(UTC).replace(microsecond=0)
+        self.graphs_cache: dict[str, list[str]] = {}
+        self._shared: tuple[Path, OxigraphStore] | None = None  # (build, store) for in-process readers
+        self._queries: tuple[float, dict[str, Any]] | None = None
+
+    # ------------------------------------------------------------------ the served build
 
     def store_dir(self) -> Path | None:
         return self.settings.current_store()
 
     def build_id(self) -> str:
         """The served build's id (the directory ``var/store`` points at), "" when there is none."""
+        if self._build_id is not None:
+            return str(self._build_id() or "")
         store = self.store_dir()
         return store.name if store is not None else ""
 
-    def shared_store(self) -> Any:
+    def running_pool(self) -> Pool:
+        """The worker pool; only an app started by :func:`kg.web.app.create_app` has one."""
+        if self.pool is None:
+            raise HTTPProblem(503, "This server has no query workers (not started).", {"Retry-After": "5"})
+        return self.pool
+
+    def shared_store(self) -> OxigraphStore:
         """A read-only :class:`kg.store.OxigraphStore` of the current build *in this process*,
         re-opened when a new build is promoted — for routes that read the store directly (the
-        REST facade's ``get_store``). Such reads have no time limit. Refused when updates are
+        REST facade). Such reads have no time limit. Refused when updates are
         enabled: the worker holds the store read-write, and a read-only open beside a writer is
         undefined behaviour in RocksDB."""
         if self.settings.writable:
@@ -60,18 +93,101 @@ class ServerState:
         """The store's named graphs (cached per build; a write clears the cache)."""
         key = str(store)
         if key not in self.graphs_cache:
-            running = await self.pool.run({"op": "graphs", "store": key})
+            running = await self.running_pool().run({"op": "graphs", "store": key})
             self.graphs_cache = {key: json.loads(await running.read_all())}
         return self.graphs_cache[key]
 
+    # ------------------------------------------------------------------ store and build
 
-def server_state(request: Request) -> ServerState:
+    def store(self) -> Store:
+        """The store to read; :class:`StoreUnavailable` (503) when there is none yet."""
+        try:
+            store = self._get_store() if self._get_store is not None else self.shared_store()
+        except StoreUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever the caller's opener raises
+            raise StoreUnavailable(f"the graph store is not available: {exc}") from exc
+        if store is None:
+            raise StoreUnavailable("no store has been built yet (run `kg build`)")
+        return store
+
+    def current_build(self) -> str:
+        try:
+            return str(self.build_id() or "")
+        except Exception:  # noqa: BLE001 - a missing build must not break a page
+            return ""
+
+    def last_modified(self) -> datetime:
+        """When the served build was made: from the build id's timestamp, else the server start."""
+        match = _BUILD_STAMP.match(self.current_build())
+        if match:
+            try:
+                return datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=UTC)
+            except ValueError:
+                pass
+        return self.started
+
+    def etag(self, *parts: str) -> str:
+        digest = hashlib.sha256("\x1f".join((self.current_build(), *parts)).encode("utf-8")).hexdigest()
+        return f'"{digest[:32]}"'
+
+    # ------------------------------------------------------------------ URIs
+
+    @property
+    def base(self) -> str:
+        return self.settings.base_uri
+
+    def uri_for_path(self, path: str) -> str:
+        """The entity URI served at ``/{path}`` (``id/project/ic4lop`` → ``{base}id/project/ic4lop``)."""
+        return self.base + path.lstrip("/")
+
+    def local_path(self, uri: str) -> str | None:
+        """``/id/...`` for a URI under the base, None for others."""
+        if uri.startswith(self.base):
+            return "/" + uri[len(self.base) :]
+        return None
+
+    def href(self, uri: str, lang: str | None = None) -> str:
+        """Where a page about ``uri`` lives on this server."""
+        local = self.local_path(uri)
+        if local is not None and local.startswith("/id/"):
+            target = "/doc/" + local[len("/id/") :]
+        elif uri.startswith("http://metadata.un.org/sdg/") and re.fullmatch(r"\d+(\.[0-9a-z]+)?", uri.rsplit("/", 1)[-1]):
+            target = "/sdgs/" + uri.rsplit("/", 1)[-1]
+        elif uri.startswith("http://publications.europa.eu/resource/authority/country/"):
+            target = "/countries/" + uri.rsplit("/", 1)[-1]
+        else:
+            target = "/resource?" + urlencode({"uri": uri})
+            return target + (f"&lang={quote(lang)}" if lang else "")
+        return target + (f"?lang={quote(lang)}" if lang else "")
+
+    # ------------------------------------------------------------------ named queries
+
+    def queries(self) -> dict[str, Any]:
+        """The named queries of ``queries/*.rq`` (re-read when a file changes)."""
+
+        directory = self.settings.queries_dir
+        files = sorted(directory.glob("*.rq")) if directory.is_dir() else []
+        stamp = max((f.stat().st_mtime for f in files), default=0.0) + len(files)
+        if self._queries is None or self._queries[0] != stamp:
+            self._queries = (stamp, load_queries(directory) if files else {})
+        return self._queries[1]
+
+
+def build_id_from_var(var_dir: str | Path) -> str:
+    """The served build's id: the name of the directory ``var/store`` points at ("" if none)."""
+
+    current = releases.current(var_dir)
+    return current.name if current is not None else ""
+
+
+def app_context(request: Request) -> AppContext:
     return request.app.state.kg  # type: ignore[no-any-return]
 
 
 def require_write(request: Request) -> None:
     """Let a write through only with ``Authorization: Bearer <token>`` matching the configured token."""
-    settings = server_state(request).settings
+    settings = app_context(request).settings
     if settings.token is None:
         raise HTTPProblem(
             403,
@@ -91,18 +207,18 @@ def require_write(request: Request) -> None:
 
 
 def store_or_503(request: Request) -> Path:
-    store = server_state(request).store_dir()
+    store = app_context(request).store_dir()
     if store is None:
-        path = server_state(request).settings.store_path
+        path = app_context(request).settings.store_path
         raise HTTPProblem(503, f"No store to serve at {path}: run `kg build` first.", {"Retry-After": "30"})
     return store
 
 
 async def run_job(request: Request, job: dict[str, Any]) -> Running:
     """Run a job on the pool; timeouts and worker errors become :class:`HTTPProblem`."""
-    state = server_state(request)
+    state = app_context(request)
     try:
-        return await state.pool.run(job)
+        return await state.running_pool().run(job)
     except JobTimeout as exc:
         raise HTTPProblem(
             503,

@@ -21,15 +21,24 @@ CONSTRUCT; ``json`` is SPARQL JSON or JSON-LD), or media types.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pyoxigraph import RdfFormat
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg import formats
 from kg.formats import Format
+from kg.read import common
 
 # --------------------------------------------------------------------------- plain-text errors (SPARQL protocol)
 
@@ -162,17 +171,19 @@ def parse_accept(header: str | None) -> list[MediaRange]:
     return ranges
 
 
-def _choose_by_accept(offers: tuple[Offer, ...], header: str | None) -> Offer | None:
-    ranges = parse_accept(header)
+def negotiate(accept: str | None, offers: Sequence[str]) -> str | None:
+    """The offered media type the client prefers (q, then specificity, then the client's order,
+    then ours); the first offer when there is no usable ``Accept``; None when nothing is acceptable."""
+    ranges = parse_accept(accept)
     if not ranges:  # none, or nothing parseable: the server's default
-        return offers[0]
+        return offers[0] if offers else None
     best: tuple[float, int, int, int] | None = None
-    chosen: Offer | None = None
+    chosen: str | None = None
     for index, offer in enumerate(offers):
         match: MediaRange | None = None
         spec = -1
         for r in ranges:
-            s = r.specificity(offer.media_type)
+            s = r.specificity(offer)
             if s > spec or (s == spec and match is not None and r.order < match.order):
                 match, spec = r, s
         if match is None or spec < 0 or match.q <= 0:
@@ -181,6 +192,12 @@ def _choose_by_accept(offers: tuple[Offer, ...], header: str | None) -> Offer | 
         if best is None or key > best:
             best, chosen = key, offer
     return chosen
+
+
+def _choose_by_accept(offers: tuple[Offer, ...], header: str | None) -> Offer | None:
+    media = [o.media_type for o in offers]
+    chosen = negotiate(header, media)
+    return offers[media.index(chosen)] if chosen is not None else None
 
 
 def choose(offers: tuple[Offer, ...], accept: str | None, format_param: str | None = None) -> Offer | None:
@@ -226,3 +243,193 @@ def rdf_format_name(content_type: str | None) -> str | None:
     if not content_type:
         return None
     return _RDF_INPUT.get(content_type.split(";")[0].strip().lower())
+
+
+# --------------------------------------------------------------------------- problems (RFC 9457), for the site
+
+
+class StoreUnavailable(Exception):
+    """No store to read (none built yet, or it cannot be opened): 503."""
+
+
+PROBLEM_TYPES = "https://w3id.org/euprojects/problems/"  # documentation anchors, not dereferenced
+
+
+_LANG_TAG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$")
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    *,
+    kind: str | None = None,
+    instance: str | None = None,
+    invalid_params: Iterable[tuple[str, str]] = (),
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """An ``application/problem+json`` response. ``invalid_params`` name the offending parameters
+    (the RFC's ``invalid-params`` extension: ``[{"name": ..., "reason": ...}]``)."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPES + kind if kind else "about:blank",
+        "title": title,
+        "status": status,
+    }
+    if detail:
+        body["detail"] = detail
+    if instance:
+        body["instance"] = instance
+    params = [{"name": name, "reason": reason} for name, reason in invalid_params]
+    if params:
+        body["invalid-params"] = params
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=dict(headers or {}))
+
+
+_STATUS_TITLES = {
+    400: "Bad Request",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    406: "Not Acceptable",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def validation_problem(request: Request, exc: RequestValidationError, status: int = 422) -> JSONResponse:
+    params = []
+    for err in exc.errors():
+        loc = [str(x) for x in err.get("loc", ()) if x not in ("query", "path", "header", "body")]
+        params.append((".".join(loc) or "request", str(err.get("msg", "invalid"))))
+    names = ", ".join(sorted({n for n, _ in params}))
+    return problem(
+        status,
+        "Invalid parameter",
+        f"invalid value for {names}: " + "; ".join(f"{n}: {r}" for n, r in params),
+        kind="invalid-parameter",
+        instance=str(request.url),
+        invalid_params=params,
+    )
+
+
+def read_problem(request: Request, exc: Exception, *, invalid_status: int = 422) -> JSONResponse | None:
+    """The problem response for the read side's errors (None for other exceptions)."""
+    if isinstance(exc, common.NotFound):
+        return problem(404, "Not Found", str(exc), kind="not-found", instance=str(request.url))
+    if isinstance(exc, common.InvalidParameter):
+        return problem(
+            invalid_status,
+            "Invalid parameter",
+            str(exc),
+            kind="invalid-parameter",
+            instance=str(request.url),
+            invalid_params=[(exc.param, exc.message)],
+        )
+    return None
+
+
+class ProblemRoute(APIRoute):
+    """A route whose errors are ``application/problem+json`` (validation, 404s, lookups), and
+    whose successful GET responses get an ETag from their body (and a 304 when it matches)."""
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                response = await original(request)
+            except RequestValidationError as exc:
+                return validation_problem(request, exc)
+            except StoreUnavailable as exc:
+                return problem(503, "Service Unavailable", str(exc), instance=str(request.url), headers={"Retry-After": "30"})
+            except StarletteHTTPException as exc:
+                return problem(
+                    exc.status_code,
+                    _STATUS_TITLES.get(exc.status_code, "Error"),
+                    str(exc.detail) if exc.detail else None,
+                    instance=str(request.url),
+                    headers=exc.headers,
+                )
+            except Exception as exc:  # noqa: BLE001
+                answer = read_problem(request, exc)
+                if answer is None:
+                    raise
+                return answer
+            return conditional(request, response)
+
+        return handler
+
+
+def conditional(request: Request, response: Response) -> Response:
+    """Add a body-derived ETag to a 200 GET answer and turn it into 304 when the client has it."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    body = getattr(response, "body", None)
+    if not isinstance(body, (bytes, bytearray)):
+        return response
+    if "etag" not in response.headers:
+        response.headers["ETag"] = '"' + hashlib.sha256(bytes(body)).hexdigest()[:32] + '"'
+    if etag_matches(request.headers.get("if-none-match"), response.headers["etag"]):
+        keep = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "vary", "cache-control", "last-modified", "content-location")}
+        return Response(status_code=304, headers=keep)
+    return response
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """``If-None-Match`` (weak comparison, ``*`` included) against our ETag."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    ours = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == ours for tag in header.split(","))
+
+
+def not_modified_since(header: str | None, last_modified: datetime) -> bool:
+    if not header:
+        return False
+    try:
+        since = parsedate_to_datetime(header)
+    except (TypeError, ValueError, IndexError):
+        return False
+    if since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    return last_modified.replace(microsecond=0) <= since
+
+
+def http_date(moment: datetime) -> str:
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
+
+
+def request_lang(request: Request, default: str = "en") -> str:
+    """The language for labels: ``?lang=``, else the best ``Accept-Language`` tag, else ``default``."""
+    explicit = request.query_params.get("lang")
+    if explicit and _LANG_TAG.match(explicit.strip()):
+        return explicit.strip()
+    header = request.headers.get("accept-language") or ""
+    best: tuple[float, int, str] | None = None
+    for order, part in enumerate(header.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        tag = fields[0]
+        if not tag or tag == "*" or not _LANG_TAG.match(tag):
+            continue
+        q = 1.0
+        for param in fields[1:]:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        key = (q, -order, tag)
+        if best is None or key > best:
+            best = key
+    return best[2] if best else default
+
+
+def valid_lang(tag: str | None) -> bool:
+    return bool(tag and _LANG_TAG.match(tag))

@@ -28,7 +28,8 @@ from kg.read import places, statistics
 from kg.read import programmes as read_programmes
 from kg.read import projects as read_projects
 from kg.read import sdgs as read_sdgs
-from kg.web.site.facade import Facade, ProblemRoute, request_lang
+from kg.web.context import AppContext
+from kg.web.http import ProblemRoute, request_lang
 
 __all__ = ["CONTEXT", "make_router"]
 
@@ -555,7 +556,7 @@ def _date_context(doc: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- router
 
 
-def make_router(facade: Facade) -> APIRouter:
+def make_router(facade: AppContext) -> APIRouter:
     router = APIRouter(prefix="/api", tags=["REST API"], route_class=ProblemRoute)
     settings = facade.settings
 

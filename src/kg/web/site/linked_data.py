@@ -27,16 +27,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from kg.model.namespaces import PREFIXES
 from kg.read import entities
-from kg.web.site.facade import (
-    Facade,
-    ProblemRoute,
-    etag_matches,
-    http_date,
-    negotiate,
-    not_modified_since,
-    problem,
-    request_lang,
-)
+from kg.web.context import AppContext
+from kg.web.http import ProblemRoute, etag_matches, http_date, negotiate, not_modified_since, problem, request_lang
+from kg.web.site import pages
 
 __all__ = ["FORMATS", "make_router"]
 
@@ -94,13 +87,11 @@ def wants_html(request: Request) -> bool:
     return negotiate(request.headers.get("accept"), ["text/html", "application/problem+json", "application/json"]) == "text/html"
 
 
-def make_router(facade: Facade) -> APIRouter:
+def make_router(facade: AppContext) -> APIRouter:
     router = APIRouter(tags=["Linked data"], route_class=ProblemRoute)
 
     def not_found(request: Request, uri: str, fmt: str | None) -> Response:
         if fmt == "html" or (fmt is None and wants_html(request)):
-            from kg.web.site import pages
-
             return pages.error_page(facade, request, 404, "Not found", f"Nothing is known about <{uri}>.")
         return problem(404, "Not Found", f"nothing is known about <{uri}>", kind="not-found", instance=str(request.url))
 
@@ -193,8 +184,6 @@ def make_router(facade: Facade) -> APIRouter:
         if (inm and etag_matches(inm, etag)) or (not inm and not_modified_since(request.headers.get("if-modified-since"), modified)):
             return Response(status_code=304, headers=headers)
         if fmt == "html":
-            from kg.web.site import pages
-
             response = pages.render_entity(facade, request, uri, lang)
             response.headers.update(headers)
             return response

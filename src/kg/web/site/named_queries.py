@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg.read.queries import NamedQuery, QueryParameterError
 from kg.store.base import StoreError, serialize_result
-from kg.web.site.facade import Facade, ProblemRoute, negotiate, problem
+from kg.web.context import AppContext
+from kg.web.http import ProblemRoute, negotiate, problem
 
 __all__ = ["make_router"]
 
@@ -156,7 +157,7 @@ def bind_parameters(q: NamedQuery, params: dict[str, str]) -> tuple[str | None, 
         return None, [("query", str(exc))]
 
 
-def make_router(facade: Facade) -> APIRouter:
+def make_router(facade: AppContext) -> APIRouter:
     router = APIRouter(prefix="/api/queries", tags=["Named queries"], route_class=ProblemRoute)
 
     @router.get(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import pathlib
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -28,14 +29,11 @@ from kg.read import organisations as read_organisations
 from kg.read import programmes as read_programmes
 from kg.read import projects as read_projects
 from kg.read import sdgs as read_sdgs
-from kg.web.site.facade import (
-    STATIC_DIR,
-    TEMPLATES_DIR,
-    Facade,
-    StoreUnavailable,
-    request_lang,
-    valid_lang,
-)
+from kg.web.context import AppContext
+from kg.web.http import StoreUnavailable, request_lang, valid_lang
+
+STATIC_DIR = pathlib.Path(__file__).resolve().parent / "static"
+TEMPLATES_DIR = pathlib.Path(__file__).resolve().parent / "templates"
 
 __all__ = ["error_page", "make_router", "render", "render_entity"]
 
@@ -129,7 +127,7 @@ def environment() -> jinja2.Environment:
 class View:
     """Per-request helpers the templates call: links (keeping ``?lang=``), dates, languages."""
 
-    def __init__(self, facade: Facade, request: Request, lang: str) -> None:
+    def __init__(self, facade: AppContext, request: Request, lang: str) -> None:
         self.facade = facade
         self.request = request
         self.lang = lang
@@ -168,7 +166,7 @@ class View:
         return [(label, f"{doc}.{suffix}") for label, suffix in (("Turtle", "ttl"), ("JSON-LD", "jsonld"), ("N-Triples", "nt"), ("RDF/XML", "rdf"))]
 
 
-def render(facade: Facade, request: Request, template: str, *, status: int = 200, lang: str | None = None, **context: Any) -> HTMLResponse:
+def render(facade: AppContext, request: Request, template: str, *, status: int = 200, lang: str | None = None, **context: Any) -> HTMLResponse:
     """A page from ``templates/{template}`` with the shared context (``view``, ``lang``, ``base``)."""
     language = lang or request_lang(request)
     view = View(facade, request, language)
@@ -177,11 +175,11 @@ def render(facade: Facade, request: Request, template: str, *, status: int = 200
     return HTMLResponse(html, status_code=status, headers=headers)
 
 
-def error_page(facade: Facade, request: Request, status: int, title: str, message: str) -> HTMLResponse:
+def error_page(facade: AppContext, request: Request, status: int, title: str, message: str) -> HTMLResponse:
     return render(facade, request, "error.html", status=status, title=title, message=message)
 
 
-def render_entity(facade: Facade, request: Request, uri: str, lang: str) -> HTMLResponse:
+def render_entity(facade: AppContext, request: Request, uri: str, lang: str) -> HTMLResponse:
     """The HTML document about an entity under the base URI, by its type."""
     store = facade.store()
     types = set(entities.entity_types(store, uri))
@@ -212,7 +210,7 @@ def _int_param(value: str | None) -> int | None:
 # --------------------------------------------------------------------------- router
 
 
-def make_router(facade: Facade) -> APIRouter:
+def make_router(facade: AppContext) -> APIRouter:
     class PageRoute(APIRoute):
         """Pages answer a missing store with an HTML 503 page."""
 

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kg.web import http
-from kg.web.context import require_write, run_job, server_state, store_or_503, streamed
+from kg.web.context import app_context, require_write, run_job, store_or_503, streamed
 from kg.web.http import DATASET, GRAPH, HTTPProblem, error, read_body
 
 router = APIRouter()
@@ -88,7 +88,7 @@ async def options() -> Response:
 
 async def _write(request: Request, method: str) -> Response:
     require_write(request)
-    state = server_state(request)
+    state = app_context(request)
     kind, graph = _target(request)
     job: dict[str, object] = {"op": "gsp_write", "method": method, "graph": graph}
     if kind == "dataset" and method != "POST":

@@ -27,7 +27,7 @@ from fastapi.responses import Response
 
 from kg.store.pool import JobError
 from kg.web import http
-from kg.web.context import require_write, run_job, server_state, store_or_503, streamed
+from kg.web.context import app_context, require_write, run_job, store_or_503, streamed
 from kg.web.http import GRAPH, RESULTS, HTTPProblem, error, read_body
 from kg.web.sparql import guard
 from kg.web.sparql.service_description import service_description
@@ -90,7 +90,7 @@ async def sparql_get(request: Request) -> Response:
 @router.post("/sparql")
 async def sparql_post(request: Request) -> Response:
     media = _media_type(request)
-    limit = server_state(request).settings.max_query_bytes
+    limit = app_context(request).settings.max_query_bytes
     if media == FORM:
         body = await read_body(request, limit)
         try:
@@ -120,7 +120,7 @@ async def sparql_post(request: Request) -> Response:
 @router.post("/update")
 async def update_post(request: Request) -> Response:
     media = _media_type(request)
-    limit = server_state(request).settings.max_query_bytes
+    limit = app_context(request).settings.max_query_bytes
     if media == FORM:
         body = await read_body(request, limit)
         params = _Params(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
@@ -169,7 +169,7 @@ def _not_acceptable(form: str, offers: tuple[http.Offer, ...], accept: str | Non
 
 
 async def _query(request: Request, query: str, params: _Params) -> Response:
-    state = server_state(request)
+    state = app_context(request)
     try:
         guard.check_remote_access(query, state.settings.service_allowlist)
     except guard.Refused as exc:
@@ -206,7 +206,7 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
 
 
 async def _service_description(request: Request, params: _Params) -> Response:
-    state = server_state(request)
+    state = app_context(request)
     offer = http.choose(GRAPH, request.headers.get("accept"), params.format())
     if offer is None:
         return _not_acceptable("service description", GRAPH, request.headers.get("accept"), params.format())
@@ -230,7 +230,7 @@ async def _service_description(request: Request, params: _Params) -> Response:
 
 async def _update(request: Request, update: str, params: _Params) -> Response:
     require_write(request)
-    state = server_state(request)
+    state = app_context(request)
     using, using_named = _graph_iris(params, "using-graph-uri"), _graph_iris(params, "using-named-graph-uri")
     if using or using_named:
         update = _with_protocol_dataset(update, using, using_named)
