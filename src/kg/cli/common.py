@@ -13,6 +13,7 @@ from rich.table import Table
 
 from kg.model.errors import RecordsInvalid
 from kg.settings import Settings
+from kg.validation.report import Report
 
 err = Console(stderr=True)
 
@@ -55,7 +56,7 @@ def print_record_errors(exc: RecordsInvalid) -> None:
         print(f"error: {e}", file=sys.stderr)
 
 
-def print_report(report, *, title: str) -> None:  # type: ignore[no-untyped-def]
+def print_report(report: Report, *, title: str) -> None:
     if not report.results:
         return
     table = Table(title=title, title_style="bold red" if report.violations else "bold yellow")

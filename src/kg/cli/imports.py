@@ -5,11 +5,21 @@ and ``kg orgs``: whole programme databases and the organisations they bring.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
 from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from kg.cli.common import BaseUri, DataDir, VarDir, err, out, settings_from
@@ -49,44 +59,39 @@ class _RichImportProgress:
     """Rich progress bars for :mod:`kg.imports.pipeline` (one bar per table: bytes for CSV, rows for xlsx)."""
 
     def __init__(self, console: Console):
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
         self.console = console
         self.bar = Progress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=console, transient=False,
         )
-        self.tasks: dict[str, object] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def __enter__(self) -> "_RichImportProgress":
         self.bar.__enter__()
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.bar.__exit__(kind, exc, tb)
 
-    def task(self, label: str, total: int | None):  # type: ignore[no-untyped-def]
+    def task(self, label: str, total: int | None) -> Callable[[int], None]:
         task_id = self.bar.add_task(label, total=total)
         self.tasks[label] = task_id
-        return lambda n: self.bar.advance(task_id, n)  # type: ignore[arg-type]
+        return lambda n: self.bar.advance(task_id, n)
 
     def done(self, label: str) -> None:
         task_id = self.tasks.get(label)
         if task_id is not None:
-            task = self.bar.tasks[[t.id for t in self.bar.tasks].index(task_id)]  # type: ignore[arg-type]
-            self.bar.update(task_id, total=task.completed or 1, completed=task.completed or 1)  # type: ignore[arg-type]
+            task = self.bar.tasks[[t.id for t in self.bar.tasks].index(task_id)]
+            self.bar.update(task_id, total=task.completed or 1, completed=task.completed or 1)
 
     def note(self, message: str) -> None:
         self.bar.console.print(f"[dim]{message}[/dim]")
 
 
-def _run_import(source: str, paths: list[Path], name: Optional[str], strict: bool, validate: bool, data_dir, var_dir, base_uri) -> None:  # type: ignore[no-untyped-def]
+def _run_import(
+    source: str, paths: list[Path], name: Optional[str], strict: bool, validate: bool,
+    data_dir: Optional[Path], var_dir: Optional[Path], base_uri: Optional[str],
+) -> None:
     settings = settings_from(data_dir, var_dir, base_uri)
     try:
         with _RichImportProgress(err) as progress:
@@ -124,7 +129,7 @@ def _run_import(source: str, paths: list[Path], name: Optional[str], strict: boo
         out.print(f"[yellow]{len(result.rejects)} row(s) rejected; report: {result.rejects_path}[/yellow]")
 
 
-def _import_command(source: str):  # type: ignore[no-untyped-def]
+def _import_command(source: str) -> Callable[..., None]:
     """``kg import <source>``: one command per entry of :data:`kg.imports.registry.IMPORTERS`."""
 
     def command(

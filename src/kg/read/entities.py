@@ -58,7 +58,7 @@ def get_entity(store: Store, uri: str, lang: str = "en", *, incoming_limit: int 
     grouped: dict[str, list[Any]] = defaultdict(list)
     for r in outgoing:
         grouped[r["p"].value].append(r["o"])
-    properties = []
+    properties: list[dict[str, Any]] = []
     for pred in sorted(grouped, key=lambda p: (p != str(RDF.type), names.get(p, common.fallback_label(p)).casefold())):
         values = grouped[pred]
         # many language variants (country and SDG labels): the chosen one first

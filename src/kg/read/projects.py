@@ -57,7 +57,7 @@ def _project_filters(
             f"UNION {{ ?p kg:hasParticipation/kg:organisation/kg:country {c} }} }}"
         )
     if sdg not in (None, ""):
-        uri = common.resolve_sdg(sdg, settings=settings)  # type: ignore[arg-type]
+        uri = common.resolve_sdg(sdg, settings=settings)
         s = common.iri(uri)
         if re.fullmatch(r"\d+", uri.removeprefix(common.SDG_NS)):  # a goal: it or any of its targets
             clauses.append(f"FILTER EXISTS {{ ?p kg:sdg ?sdgLink . FILTER(?sdgLink = {s} || EXISTS {{ ?sdgLink sdgo:isTargetOf {s} }}) }}")

@@ -83,7 +83,8 @@ class NamedQuery:
                 if p.required:
                     raise QueryParameterError(f"parameter {p.name!r} ({p.type}) is required")
                 continue
-            text = re.sub(re.escape(p.token) + r"\b", lambda _m, t=p.term(str(value)): t, text)
+            term = p.term(str(value))
+            text = re.sub(re.escape(p.token) + r"\b", lambda _m: term, text)
         return text
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pyoxigraph import QuerySolutions
+
 from kg.model.namespaces import sparql_prefixes
 from kg.store import Store
 
@@ -26,7 +28,13 @@ class Stats:
         return sum(self.per_graph.values())
 
 
+def _select(store: Store, sparql: str) -> QuerySolutions:
+    result = store.query(sparql)
+    assert isinstance(result, QuerySolutions)  # a SELECT answers solutions
+    return result
+
+
 def store_stats(store: Store) -> Stats:
-    per_graph = {str(row["g"].value): int(row["n"].value) for row in store.query(PER_GRAPH)}
-    per_class = {str(row["class"].value): int(row["n"].value) for row in store.query(PER_CLASS)}
+    per_graph = {str(row["g"].value): int(row["n"].value) for row in _select(store, PER_GRAPH)}
+    per_class = {str(row["class"].value): int(row["n"].value) for row in _select(store, PER_CLASS)}
     return Stats(per_graph=per_graph, per_class=per_class)

@@ -182,7 +182,8 @@ def build_id_from_var(var_dir: str | Path) -> str:
 
 
 def app_context(request: Request) -> AppContext:
-    return request.app.state.kg  # type: ignore[no-any-return]
+    context: AppContext = request.app.state.kg
+    return context
 
 
 def require_write(request: Request) -> None:

@@ -425,9 +425,9 @@ def request_lang(request: Request, default: str = "en") -> str:
                     q = 0.0
         if q <= 0:
             continue
-        key = (q, -order, tag)
-        if best is None or key > best:
-            best = key
+        rank = (q, -order, tag)
+        if best is None or rank > best:
+            best = rank
     return best[2] if best else default
 
 

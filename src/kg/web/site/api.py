@@ -358,7 +358,7 @@ class ProjectDocument(ProjectSummary):
     hasDescriptiveTitle: bool | None = Field(None, description="true: the source states no title, the curator wrote this one")
     partnerCount: int | None = None
     countryCount: int | None = None
-    programme: SchemeNode | None = Field(None, description="funding level, with its broader chain up to the programme")  # type: ignore[assignment]
+    programme: SchemeNode | None = Field(None, description="funding level, with its broader chain up to the programme")
     fundingStatement: str | None = None
     funders: list[Ref] = Field(default_factory=list)
     grant: Grant | None = None

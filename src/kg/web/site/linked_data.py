@@ -78,7 +78,7 @@ def split_suffix(path: str) -> tuple[str, str | None]:
 
 def serialise(triples: list[ox.Triple], subject: str, fmt: str) -> bytes:
     """Triples in an RDF format, the entity's own first, grouped by subject."""
-    ordered = sorted(triples, key=lambda t: (t.subject.value != subject, str(t.subject), str(t.predicate), str(t.object)))
+    ordered = sorted(triples, key=lambda t: (str(t.subject) != f"<{subject}>", str(t.subject), str(t.predicate), str(t.object)))
     prefixes = SERIALISATION_PREFIXES if fmt != "ntriples" else None
     return ox.serialize(ordered, format=_RDF[fmt], prefixes=prefixes) or b""
 

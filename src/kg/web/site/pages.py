@@ -13,6 +13,7 @@ import hashlib
 import json
 import math
 import pathlib
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -214,7 +215,7 @@ def make_router(facade: AppContext) -> APIRouter:
     class PageRoute(APIRoute):
         """Pages answer a missing store with an HTML 503 page."""
 
-        def get_route_handler(self):  # type: ignore[no-untyped-def]
+        def get_route_handler(self) -> Callable[[Request], Any]:
             original = super().get_route_handler()
 
             async def handler(request: Request) -> Response:

@@ -254,9 +254,10 @@ def install(
         if own is not None:  # the release's own file, byte for byte
             body = (release.out_dir / own.name).read_bytes()
             return _body(request, body, _media(offer), f'"{own.sha256}"')
+        source = release.out_dir / ttl_name
         body, etag = pub.cached(
             (release.content_sha256, ttl_name, offer.name),
-            lambda: _serialise(_file_triples(release.out_dir / ttl_name), offer),  # type: ignore[operator]
+            lambda: _serialise(_file_triples(source), offer),
         )
         return _body(request, body, _media(offer), etag)
 
