@@ -191,7 +191,7 @@ def write_static(w: Writer, graphs) -> None:
             return names.setdefault(t.value, pyoxigraph.BlankNode(f"b{len(names)}"))
         return t
 
-    for g, quads in graphs.items():
+    for _g, quads in graphs.items():
         quads = [pyoxigraph.Quad(stable(q.subject), q.predicate, stable(q.object), q.graph_name) for q in quads]
         data = pyoxigraph.serialize(quads, format=pyoxigraph.RdfFormat.N_QUADS) or b""
         w.flush()

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kg.settings import Settings
 from kg.imports.pipeline import run_import
+from kg.settings import Settings
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -202,7 +202,7 @@ async def one(conn: Connection, spec: Spec) -> Sample:
     keep = spec.rows_mode == "json" and spec.ref_len is None
     try:
         status, ttfb, nbytes, newlines, body = await asyncio.wait_for(conn.request(spec, keep), REQUEST_TIMEOUT)
-    except (OSError, asyncio.IncompleteReadError, HttpError, ValueError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, HttpError, ValueError) as exc:
         conn.drop()
         end = time.perf_counter()
         return Sample(spec.name, start, end, end, 0, 0, 0, f"{type(exc).__name__}")

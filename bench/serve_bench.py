@@ -306,7 +306,7 @@ class RssSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "RssSampler":
+    def __enter__(self) -> RssSampler:
         self.baseline = sum(rss_kib(p) for p in descendants(self.pid))
         self._thread.start()
         return self

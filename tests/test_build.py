@@ -11,7 +11,6 @@ import pytest
 
 from kg.model.namespaces import sparql_prefixes
 from kg.store import OxigraphStore
-
 from kgtesting import run_kg
 
 P = sparql_prefixes()
@@ -145,7 +144,7 @@ def test_ic4lop_programme_and_indicators(store):
     labels = values(
         store, f"SELECT ?l WHERE {{ <{uri}> kg:fundedUnder/skos:broader* ?c . ?c skos:prefLabel ?l }}", "l"
     )
-    assert any("Erasmus+" in l for l in labels)
+    assert any("Erasmus+" in label for label in labels)
     results = select(
         store,
         f"""SELECT ?q ?min ?max WHERE {{ <{uri}> kg:hasExpectedResult ?r .

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,8 +9,7 @@ import yaml
 
 from kg.model.namespaces import sparql_prefixes
 from kg.store import OxigraphStore
-
-from kgtesting import ROOT, run_kg
+from kgtesting import run_kg
 
 COUNT_PROJECTS = sparql_prefixes("kg") + "SELECT (COUNT(?p) AS ?n) WHERE { ?p a kg:Project }"
 

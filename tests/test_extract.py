@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from kg.curated import load_model
 from kg.extract.text import fold
 from kg.linking.countries import default_table
 from kg.linking.sdgs import default_kos
 from kg.model.records import ProjectRecord
-from kg.curated import load_model
-
 from kgtesting import ROOT, run_kg
 
 DATA = ROOT / "data"
@@ -390,8 +389,8 @@ def test_tfidf_ranks_the_target_that_shares_rare_words() -> None:
 
 # --------------------------------------------------------------------------- the measured scores
 def test_docs_hold_the_current_evaluation() -> None:
-    from kg.settings import Settings
     from kg.extract.evaluate import END_MARK, START_MARK, evaluate_seeds
+    from kg.settings import Settings
 
     doc = (ROOT / "docs" / "extraction.md").read_text(encoding="utf-8")
     block = doc[doc.index(START_MARK) + len(START_MARK) : doc.index(END_MARK)].strip()

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from kg.settings import Settings
-from kg.imports.context import ImportFailed
-from kg.imports.artefacts import read_manifest
-from kg.imports.pipeline import run_import
-from kg.store import releases
 from conftest import run_kg
+from kg.imports.artefacts import read_manifest
+from kg.imports.context import ImportFailed
+from kg.imports.pipeline import run_import
+from kg.settings import Settings
+from kg.store import releases
 from test_import_helpers import (
     BASE,
     COUNTRY,
@@ -242,9 +242,9 @@ def test_bad_rows_are_reported_with_file_row_column_and_the_rest_loads(seed_buil
     proc = run_kg("import", "cordis", str(_bad_project_table(tmp_path)), str(_bad_org_table(tmp_path)),
                   "--name", "bad", "--var-dir", str(var))
     assert proc.returncode == 0, proc.stderr
-    lines = [l for l in proc.stderr.splitlines() if l.startswith("reject: ")]
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("reject: ")]
     assert "reject: project.csv:4:startDate: '2024-02-30' is not a date (day is out of range for month)" in lines
-    assert any(l.startswith("reject: organization.csv:6:country: unknown country 'XX'") for l in lines)
+    assert any(line.startswith("reject: organization.csv:6:country: unknown country 'XX'") for line in lines)
     assert "reject: organization.csv:11:order: 'first' is not a whole number" in lines
     report = next(Path(w) for w in proc.stdout.split() if w.endswith(".csv") and "/rejects/" in w)
     with open(report, newline="", encoding="utf-8") as f:
@@ -329,7 +329,7 @@ def test_legacy_rows_with_shifted_columns_are_rejected(legacy):
     assert set(rejects) == {("cordis-h2020projects.csv", 3, "totalCost"), ("cordis-h2020projects.csv", 4, "objective")}
     assert "columns shifted: the row has 23 fields, the header 21" in rejects[("cordis-h2020projects.csv", 3, "totalCost")]
     assert "unescaped '\"'" in rejects[("cordis-h2020projects.csv", 4, "objective")]
-    assert not values(var, f"SELECT ?p WHERE {{ ?p kg:acronym ?a FILTER(?a IN (\"SHIFTED\", \"QUOTED\")) }}", "p")
+    assert not values(var, "SELECT ?p WHERE { ?p kg:acronym ?a FILTER(?a IN (\"SHIFTED\", \"QUOTED\")) }", "p")
 
 
 def test_older_layouts_fp1_reference_and_fp4(legacy):

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.settings import Settings
-from kg.imports.pipeline import run_import
 from conftest import run_kg
+from kg.imports.pipeline import run_import
+from kg.settings import Settings
 from test_import_helpers import BASE, HEAD, ID, erasmus_rows, fresh_var, select, values, write_erasmus_xlsx
 
 POTSDAM = ID + "organisation/pic-999854855"

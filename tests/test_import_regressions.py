@@ -19,11 +19,11 @@ import pytest
 from pydantic import field_validator
 
 import kg.imports.erasmus
-from kg.settings import Settings
-from kg.imports.context import Reject
 from kg.imports.artefacts import read_manifest
+from kg.imports.context import Reject
 from kg.imports.pipeline import run_import
 from kg.model.records import ProjectRecord
+from kg.settings import Settings
 from kg.store import releases
 from test_import_helpers import BASE, ID, LEGACY, erasmus_rows, fresh_var, legacy_line, values, write_erasmus_csv
 

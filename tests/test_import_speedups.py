@@ -11,13 +11,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.settings import Settings
-from kg.imports.context import ImportFailed
 from kg.imports.artefacts import Artefact, read_manifest
-from kg.imports.pipeline import run_import
-from kg.mapping import LineSink, QuadSink, _quoted
+from kg.imports.context import ImportFailed
 from kg.imports.erasmus import _first, _Layout
+from kg.imports.pipeline import run_import
 from kg.imports.tables import CellError, Row, TableFile, check_text, check_values
+from kg.mapping import LineSink, QuadSink, _quoted
+from kg.settings import Settings
 from kg.store import releases
 from test_import_helpers import BASE, HEAD, ID, fresh_var, read_csv, select, write_official_csv
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kg.release.build import BuildFailed, build
-from kg.settings import Settings
 from kg.imports.context import ImportFailed
 from kg.imports.pipeline import run_import
+from kg.release.build import BuildFailed, build
+from kg.settings import Settings
 from kg.store import releases
 from test_import_helpers import HEAD, count, fresh_var, read_csv, write_official_csv
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.settings import Settings
 from kg.linking.countries import (
     ISO_ALPHA_2,
     ISO_ALPHA_3,
@@ -19,6 +18,7 @@ from kg.linking.countries import (
     default_table,
 )
 from kg.linking.sdgs import SdgKos, UnknownSdg, default_kos
+from kg.settings import Settings
 
 C = "http://publications.europa.eu/resource/authority/country/"
 SDG = "http://metadata.un.org/sdg/"

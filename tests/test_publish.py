@@ -17,11 +17,11 @@ import pytest
 import rdflib
 
 from kg.release.build import build
-from kg.settings import Settings
-from kg.release.publish import PersonalDataError, Release, publish_release, read_release
 from kg.release.canonical import canonical_quads, sort_quads
 from kg.release.dcat import validate_catalog
 from kg.release.dumps import personal_contacts
+from kg.release.publish import PersonalDataError, Release, publish_release, read_release
+from kg.settings import Settings
 from kg.store import OxigraphStore
 
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")

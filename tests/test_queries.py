@@ -8,7 +8,6 @@ import pytest
 
 from kg.read.queries import QueryParameterError, load_queries
 from kg.store import OxigraphStore
-
 from kgtesting import ROOT
 
 QUERIES = load_queries(ROOT / "queries")

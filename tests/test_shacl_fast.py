@@ -25,9 +25,9 @@ from kg.validation.fast import FastValidator, validate_fast
 from kg.validation.fast.compile import FocusScan, PathScan
 from kg.validation.fast.report import report_keys
 from kg.validation.fast.sparql import binds_this
-from kg.validation.report import Report
 from kg.validation.inputs import load_shapes, quads_to_graph
 from kg.validation.reference import validate
+from kg.validation.report import Report
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "https://w3id.org/euprojects/"

@@ -28,8 +28,8 @@ from kg.store import (
     Store,
     StoreError,
     open_store,
+    releases,
 )
-from kg.store import releases
 
 EX = "http://example.org/"
 G_A = EX + "graph/a"
@@ -79,7 +79,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     location = tmp_path_factory.mktemp("server-store")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    log = open(location.parent / f"oxigraph-{port}.log", "wb")  # noqa: SIM115
+    log = open(location.parent / f"oxigraph-{port}.log", "wb")
     proc = subprocess.Popen(
         [cli, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
         stdout=log,

@@ -18,8 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "src"))
 
-import pyoxigraph  # noqa: E402
-import w3c_sparql as w3c  # noqa: E402
+import pyoxigraph
+import w3c_sparql as w3c
 
 COMMAND = ".venv/bin/python tests/conformance/report.py"
 DOC = w3c.REPO / "docs" / "conformance.md"

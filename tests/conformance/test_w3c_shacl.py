@@ -22,11 +22,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from w3c import components_used, expected_keys, load_tests, oxigraph_data  # noqa: E402
+from w3c import components_used, expected_keys, load_tests, oxigraph_data
 
-from kg.validation.fast import Unsupported, validate_fast  # noqa: E402
-from kg.validation.fast.report import report_keys  # noqa: E402
-from kg.validation.inputs import load_shapes  # noqa: E402
+from kg.validation.fast import Unsupported, validate_fast
+from kg.validation.fast.report import report_keys
+from kg.validation.inputs import load_shapes
 from kg.validation.reference import validate
 
 SUITE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "w3c-shacl"

@@ -295,7 +295,7 @@ class LiveServer:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {TOKEN}"}
 
-    def start(self) -> "LiveServer":
+    def start(self) -> LiveServer:
         store = self.workdir / "store"
         store.mkdir(parents=True, exist_ok=True)
         self.log = self.workdir / "server.log"
@@ -337,7 +337,7 @@ class LiveServer:
                 self.process.wait()
             self.process = None
 
-    def __enter__(self) -> "LiveServer":
+    def __enter__(self) -> LiveServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -615,7 +615,7 @@ def _fetch_description(server: LiveServer, accept: str | None) -> tuple[httpx.Re
     graph = rdflib.Graph()
     try:
         graph.parse(data=response.content, format=rdflib_format, publicID=server.url + "/sparql")
-    except Exception as exc:  # noqa: BLE001 - any parser error is the failure
+    except Exception as exc:
         raise Failure(f"the service description ({media}) does not parse: {exc}") from exc
     check(len(graph) > 0, f"the service description ({media}) is empty")
     return response, graph
@@ -648,7 +648,7 @@ def run_service_description_case(server: LiveServer, case_id: str) -> None:
     features = {str(o) for o in graph.objects(service, sd.feature)}
     for f in features:
         check(f in SD_FEATURES or (rdflib.URIRef(f), RDF.type, sd.Feature) in graph, f"sd:feature {f} is not an sd:Feature")
-    for s, _, o in graph.triples((None, sd.endpoint, None)):
+    for _s, _, o in graph.triples((None, sd.endpoint, None)):
         check(isinstance(o, rdflib.URIRef), "sd:endpoint is not an IRI")
     datasets = list(graph.objects(service, sd.defaultDataset))
     check(len(datasets) <= 1, "more than one sd:defaultDataset")
@@ -993,7 +993,7 @@ def parse_results(data: bytes, suffix: str) -> Results:
             return _parse_tsv(data)
     except Failure:
         raise
-    except Exception as exc:  # noqa: BLE001 - a malformed answer is a failure
+    except Exception as exc:
         raise Failure(f"the {suffix} results do not parse: {type(exc).__name__}: {exc}") from exc
     raise ValueError(f"no results parser for {suffix}")
 
@@ -1392,7 +1392,7 @@ def reference_run(case: QueryCase) -> None:
         except SyntaxError as exc:
             check(case.kind.endswith("-"), f"pyoxigraph rejects it: {exc}")
             return
-        except Exception as exc:  # noqa: BLE001 - an evaluation error
+        except Exception as exc:
             raise Failure(f"pyoxigraph fails at run time: {exc}") from exc
         check(case.kind.endswith("+"), "pyoxigraph accepts it")
         return
@@ -1403,7 +1403,7 @@ def reference_run(case: QueryCase) -> None:
             store.load(path=str(path), format=OX_FORMAT[path.suffix], base_iri=path_to_iri(path), to_graph=ox.NamedNode(name))
         try:
             store.update(with_base(text, case.action_iri))
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             raise Failure(f"pyoxigraph fails: {exc}") from exc
         check_update_result(case, list(store))
         return
@@ -1420,7 +1420,7 @@ def reference_run(case: QueryCase) -> None:
             body = result.serialize(format=ox.RdfFormat.N_TRIPLES) or b""
         else:
             body = result.serialize(format=_OX_RESULTS[suffix]) or b""
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise Failure(f"pyoxigraph fails: {exc}") from exc
     check_query_answer(case, text, body, suffix)
 
@@ -1437,14 +1437,14 @@ def diagnose(server: LiveServer, case: QueryCase) -> list[str]:
             notes.append("not run in process: the text has LOAD / SERVICE")
         else:
             notes.append(f"pyoxigraph in process fails too ({str(exc).splitlines()[0][:120]})")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         notes.append(f"pyoxigraph in process: {type(exc).__name__}: {exc}")
     if case.kind == "eval" and case.result is not None and _answer_format(case)[0] != ".nt":
         text = case.action.read_text(encoding="utf-8")
         try:
             _run_query_eval_by_value(server, case, text)
             notes.append("the answer is right when numeric literals are compared by value")
-        except Exception:  # noqa: BLE001 - not a numeric-form difference
+        except Exception:
             pass
     return notes
 
@@ -1484,7 +1484,7 @@ def _outcome(case_id: str, suite: str, run: object) -> Outcome:
         run()  # type: ignore[operator]
     except Failure as exc:
         return Outcome(case_id, suite, "fail", str(exc))
-    except Exception as exc:  # noqa: BLE001 - a harness error is reported as a failure too
+    except Exception as exc:
         return Outcome(case_id, suite, "fail", f"{type(exc).__name__}: {exc}")
     return Outcome(case_id, suite, "pass")
 

@@ -87,7 +87,7 @@ def add_sparql_stand_in(app: FastAPI, store: OxigraphStore, seen: list[dict[str,
         fmt = "turtle" if "text/turtle" in accept else "json"
         try:
             body = store.query_to(form.get("query", [""])[0], format=fmt)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return PlainTextResponse(str(exc), status_code=400)
         return Response(body, media_type="text/turtle" if fmt == "turtle" else "application/sparql-results+json")
 

@@ -360,7 +360,10 @@ def test_api_answers_carry_etags(facade_client):
 
 def test_openapi_documents_the_api(facade_client):
     spec = facade_client.get("/openapi.json").json()
-    for path in ("/api/projects", "/api/projects/{key}", "/api/organisations", "/api/programmes", "/api/sdgs/{code}", "/api/countries/{code}", "/api/stats", "/api/queries", "/api/queries/{name}"):
+    for path in (
+        "/api/projects", "/api/projects/{key}", "/api/organisations", "/api/programmes", "/api/sdgs/{code}",
+        "/api/countries/{code}", "/api/stats", "/api/queries", "/api/queries/{name}",
+    ):
         assert path in spec["paths"], path
     op = spec["paths"]["/api/projects"]["get"]
     assert op["summary"]

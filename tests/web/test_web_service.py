@@ -21,7 +21,7 @@ class Canary:
         hits = self.hits
 
         class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 hits.append(self.path)
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 self.send_response(200)
@@ -30,7 +30,7 @@ class Canary:
                 self.end_headers()
                 self.wfile.write(RESULT)
 
-            do_GET = do_POST  # noqa: N815
+            do_GET = do_POST
 
             def log_message(self, *args: object) -> None:
                 pass

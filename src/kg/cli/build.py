@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -15,9 +14,9 @@ from kg.release.build import build as run_build
 
 
 def build(
-    data_dir: Optional[Path] = DataDir,
-    var_dir: Optional[Path] = VarDir,
-    base_uri: Optional[str] = BaseUri,
+    data_dir: Path | None = DataDir,
+    var_dir: Path | None = VarDir,
+    base_uri: str | None = BaseUri,
     include_personal_data: bool = Personal,
 ) -> None:
     """Records → RDF → SHACL validation → a new Oxigraph store, swapped in only if valid."""
@@ -28,12 +27,12 @@ def build(
     except RecordsInvalid as exc:
         print_record_errors(exc)
         err.print("[red]Build failed; the served store was left unchanged.[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except BuildFailed as exc:
         if exc.report:
             print_report(exc.report, title="SHACL validation")
         err.print(f"[red]Build failed: {exc}[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     print_report(result.report, title="SHACL warnings")
     out.print(
         f"[green]Built[/green] {result.project_count} projects, {result.triple_count} quads in "
@@ -42,10 +41,10 @@ def build(
 
 
 def validate(
-    data_dir: Optional[Path] = DataDir,
-    base_uri: Optional[str] = BaseUri,
+    data_dir: Path | None = DataDir,
+    base_uri: str | None = BaseUri,
     format: str = typer.Option("text", "--format", "-f", help="report format: text or turtle"),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="write the report to this file"),
+    output: Path | None = typer.Option(None, "--output", "-o", help="write the report to this file"),
     engine: str = typer.Option("fast", "--engine", help="SHACL engine: fast (shapes compiled to SPARQL in Oxigraph) or pyshacl (the reference)"),
 ) -> None:
     """Validate what `kg build` would load, without touching any store. Exit 1 on violations."""
@@ -58,7 +57,7 @@ def validate(
         assembled = assemble(settings)
     except RecordsInvalid as exc:
         print_record_errors(exc)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     report = check(assembled, settings, engine=engine)
     text = report.turtle() if format == "turtle" else report.text()
     if output:

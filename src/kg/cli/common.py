@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -21,7 +20,7 @@ err = Console(stderr=True)
 out = Console()
 
 
-def settings_from(data_dir: Optional[Path], var_dir: Optional[Path], base_uri: Optional[str], personal: bool | None = None) -> Settings:
+def settings_from(data_dir: Path | None, var_dir: Path | None, base_uri: str | None, personal: bool | None = None) -> Settings:
     return Settings.from_env(
         data_dir=data_dir,
         var_dir=var_dir,

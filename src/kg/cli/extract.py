@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,14 +13,14 @@ from kg.extract.pages import run_extract
 
 
 def extract(
-    pages: Optional[list[Path]] = typer.Argument(None, exists=True, dir_okay=False, help="project page text files (UTF-8); none with --evaluate"),
-    out_dir: Optional[Path] = typer.Option(None, "--out", help="write <id>.yaml and <id>.provenance.json per page into this directory"),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="write the record to this file (one page); the provenance beside it"),
+    pages: list[Path] | None = typer.Argument(None, exists=True, dir_okay=False, help="project page text files (UTF-8); none with --evaluate"),
+    out_dir: Path | None = typer.Option(None, "--out", help="write <id>.yaml and <id>.provenance.json per page into this directory"),
+    output: Path | None = typer.Option(None, "-o", "--output", help="write the record to this file (one page); the provenance beside it"),
     diff: bool = typer.Option(False, "--diff", help="print field-by-field differences from the curated record of the same source"),
     suggest_sdgs: bool = typer.Option(False, "--suggest-sdgs", help="add sdg_suggestions (TF-IDF over UN SDG target texts) when the page states no SDG"),
     evaluate: bool = typer.Option(False, "--evaluate", help="score the extractor on the seed pages and rewrite the table in docs/extraction.md"),
-    doc: Optional[Path] = typer.Option(None, "--doc", help="with --evaluate: the document to update (default: docs/extraction.md)"),
-    data_dir: Optional[Path] = DataDir,
+    doc: Path | None = typer.Option(None, "--doc", help="with --evaluate: the document to update (default: docs/extraction.md)"),
+    data_dir: Path | None = DataDir,
 ) -> None:
     """Read project web pages (English, Italian) into curated-record YAML, with per-fact provenance."""
     settings = settings_from(data_dir, None, None)

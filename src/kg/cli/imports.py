@@ -8,7 +8,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -66,7 +65,7 @@ class _RichImportProgress:
         )
         self.tasks: dict[str, TaskID] = {}
 
-    def __enter__(self) -> "_RichImportProgress":
+    def __enter__(self) -> _RichImportProgress:
         self.bar.__enter__()
         return self
 
@@ -89,8 +88,8 @@ class _RichImportProgress:
 
 
 def _run_import(
-    source: str, paths: list[Path], name: Optional[str], strict: bool, validate: bool,
-    data_dir: Optional[Path], var_dir: Optional[Path], base_uri: Optional[str],
+    source: str, paths: list[Path], name: str | None, strict: bool, validate: bool,
+    data_dir: Path | None, var_dir: Path | None, base_uri: str | None,
 ) -> None:
     settings = settings_from(data_dir, var_dir, base_uri)
     try:
@@ -104,7 +103,7 @@ def _run_import(
         if exc.rejects_path:
             err.print(f"rejects report: {exc.rejects_path}")
         err.print(f"[red]Import refused: {exc}[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     t = Table(title=f"Import {result.source}/{result.name}")
     for col in ("file", "table", "rows", "loaded", "rejected", "skipped", "seconds", "rows/s"):
         t.add_column(col, justify="left" if col in ("file", "table") else "right")
@@ -134,12 +133,12 @@ def _import_command(source: str) -> Callable[..., None]:
 
     def command(
         paths: list[Path] = ImportPaths,
-        name: Optional[str] = ImportName,
+        name: str | None = ImportName,
         strict: bool = Strict,
         validate: bool = ValidateImport,
-        data_dir: Optional[Path] = DataDir,
-        var_dir: Optional[Path] = VarDir,
-        base_uri: Optional[str] = BaseUri,
+        data_dir: Path | None = DataDir,
+        var_dir: Path | None = VarDir,
+        base_uri: str | None = BaseUri,
     ) -> None:
         _run_import(source, paths, name, strict, validate, data_dir, var_dir, base_uri)
 
@@ -147,7 +146,7 @@ def _import_command(source: str) -> Callable[..., None]:
 
 
 @import_app.command("list")
-def import_list(var_dir: Optional[Path] = VarDir) -> None:
+def import_list(var_dir: Path | None = VarDir) -> None:
     """The imports the served store holds."""
     settings = settings_from(None, var_dir, None)
     t = Table(title="Imports")
@@ -161,8 +160,8 @@ def import_list(var_dir: Optional[Path] = VarDir) -> None:
 def orgs(
     matches: bool = typer.Option(False, "--matches", help="list every organisation-linking decision (merged, and look-alikes kept apart)"),
     format: str = typer.Option("table", "--format", "-f", help="table or csv"),
-    store: Optional[Path] = typer.Option(None, "--store", help="store location (default: var/store)"),
-    var_dir: Optional[Path] = VarDir,
+    store: Path | None = typer.Option(None, "--store", help="store location (default: var/store)"),
+    var_dir: Path | None = VarDir,
 ) -> None:
     """Organisations across sources: counts per graph, or (--matches) the merge decisions for review."""
     import csv as csv_module

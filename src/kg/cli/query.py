@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.table import Table
@@ -21,8 +20,8 @@ QUERY_FORMATS = QUERY_FORMAT_NAMES
 def query(
     sparql: str = typer.Argument(..., help="a SPARQL query, or the path of a .rq file"),
     format: str = typer.Option("json", "--format", "-f", help=f"one of {', '.join(QUERY_FORMATS)}"),
-    store: Optional[Path] = typer.Option(None, "--store", help="store location or SPARQL endpoint URL (default: var/store)"),
-    var_dir: Optional[Path] = VarDir,
+    store: Path | None = typer.Option(None, "--store", help="store location or SPARQL endpoint URL (default: var/store)"),
+    var_dir: Path | None = VarDir,
 ) -> None:
     """Run a SPARQL query against the built store and print the results."""
     if format not in QUERY_FORMATS:
@@ -44,18 +43,18 @@ def query(
             data = st.query_to(text, format=format)
     except QuerySyntaxError as exc:
         err.print(f"[red]Bad query:[/red] {exc}")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except StoreError as exc:
         err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     sys.stdout.buffer.write(data)
     if data and not data.endswith(b"\n"):
         sys.stdout.buffer.write(b"\n")
 
 
 def stats(
-    store: Optional[Path] = typer.Option(None, "--store", help="store location (default: var/store)"),
-    var_dir: Optional[Path] = VarDir,
+    store: Path | None = typer.Option(None, "--store", help="store location (default: var/store)"),
+    var_dir: Path | None = VarDir,
 ) -> None:
     """Counts per named graph and per class of the built store."""
     settings = settings_from(None, var_dir, None)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -16,12 +15,12 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="interface to listen on"),
     port: int = typer.Option(8000, "--port", "-p", help="TCP port"),
     workers: int = typer.Option(1, "--workers", help="uvicorn worker processes"),
-    query_workers: Optional[int] = typer.Option(None, "--query-workers", help="query worker processes per uvicorn worker (env KG_QUERY_WORKERS; default: CPU count)"),
-    query_timeout: Optional[float] = typer.Option(None, "--query-timeout", help="seconds before a query is stopped (env KG_QUERY_TIMEOUT; default 30)"),
-    token: Optional[str] = typer.Option(None, "--token", envvar="KG_TOKEN", help="operator token enabling SPARQL Update and Graph Store writes (env KG_TOKEN)"),
-    service_allowlist: Optional[str] = typer.Option(None, "--service-allowlist", help="comma-separated hosts SERVICE/LOAD may reach (env KG_SERVICE_ALLOWLIST; default none)"),
-    var_dir: Optional[Path] = VarDir,
-    base_uri: Optional[str] = BaseUri,
+    query_workers: int | None = typer.Option(None, "--query-workers", help="query worker processes per uvicorn worker (env KG_QUERY_WORKERS; default: CPU count)"),
+    query_timeout: float | None = typer.Option(None, "--query-timeout", help="seconds before a query is stopped (env KG_QUERY_TIMEOUT; default 30)"),
+    token: str | None = typer.Option(None, "--token", envvar="KG_TOKEN", help="operator token enabling SPARQL Update and Graph Store writes (env KG_TOKEN)"),
+    service_allowlist: str | None = typer.Option(None, "--service-allowlist", help="comma-separated hosts SERVICE/LOAD may reach (env KG_SERVICE_ALLOWLIST; default none)"),
+    var_dir: Path | None = VarDir,
+    base_uri: str | None = BaseUri,
 ) -> None:
     """Serve the built store: SPARQL endpoint, REST API, linked-data pages, query editor (default http://127.0.0.1:8000)."""
     settings = settings_from(None, var_dir, base_uri)

@@ -10,6 +10,7 @@ Values are checked against their type and substituted as RDF terms, never as raw
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,8 +84,7 @@ class NamedQuery:
                 if p.required:
                     raise QueryParameterError(f"parameter {p.name!r} ({p.type}) is required")
                 continue
-            term = p.term(str(value))
-            text = re.sub(re.escape(p.token) + r"\b", lambda _m: term, text)
+            text = re.sub(re.escape(p.token) + r"\b", _literally(p.term(str(value))), text)
         return text
 
 
@@ -142,3 +142,8 @@ def load_query(path: Path) -> NamedQuery:
 
 def load_queries(directory: Path) -> dict[str, NamedQuery]:
     return {q.name: q for q in (load_query(p) for p in sorted(Path(directory).glob("*.rq")))}
+
+
+def _literally(replacement: str) -> Callable[[re.Match[str]], str]:
+    """A re.sub replacement that inserts ``replacement`` as it is (no group references, no escapes)."""
+    return lambda _match: replacement

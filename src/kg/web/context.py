@@ -105,7 +105,7 @@ class AppContext:
             store = self._get_store() if self._get_store is not None else self.shared_store()
         except StoreUnavailable:
             raise
-        except Exception as exc:  # noqa: BLE001 - whatever the caller's opener raises
+        except Exception as exc:
             raise StoreUnavailable(f"the graph store is not available: {exc}") from exc
         if store is None:
             raise StoreUnavailable("no store has been built yet (run `kg build`)")
@@ -114,7 +114,7 @@ class AppContext:
     def current_build(self) -> str:
         try:
             return str(self.build_id() or "")
-        except Exception:  # noqa: BLE001 - a missing build must not break a page
+        except Exception:
             return ""
 
     def last_modified(self) -> datetime:

@@ -352,7 +352,7 @@ class ProblemRoute(APIRoute):
                     instance=str(request.url),
                     headers=exc.headers,
                 )
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 answer = read_problem(request, exc)
                 if answer is None:
                     raise

@@ -580,7 +580,10 @@ def make_router(facade: AppContext) -> APIRouter:
         response: Response,
         country: Annotated[
             str | None,
-            Query(description="a country in any form: ISO alpha-3 or alpha-2 (`ITA`, `IT`, `EL`), a name in an EU language (`Italy`, `Italia`) or the EU authority URI", examples=["IT"]),
+            Query(
+                description="a country in any form: ISO alpha-3 or alpha-2 (`ITA`, `IT`, `EL`), a name in an EU language (`Italy`, `Italia`) or the EU authority URI",
+                examples=["IT"],
+            ),
         ] = None,
         sdg: Annotated[
             str | None,
@@ -588,7 +591,10 @@ def make_router(facade: AppContext) -> APIRouter:
         ] = None,
         programme: Annotated[
             str | None,
-            Query(description="a funding programme, key action, action type or call: URI, key, notation (`KA3`) or name (`Erasmus+`); narrower levels match too", examples=["Erasmus+"]),
+            Query(
+                description="a funding programme, key action, action type or call: URI, key, notation (`KA3`) or name (`Erasmus+`); narrower levels match too",
+                examples=["Erasmus+"],
+            ),
         ] = None,
         organisation: Annotated[
             str | None, Query(description="a participating or funding organisation: URI, key or name", examples=["cesie"])
