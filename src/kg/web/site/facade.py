@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from kg.settings import Settings
@@ -31,7 +31,16 @@ from kg.store.base import Store
 from kg.web.context import AppContext
 from kg.web.site import api, linked_data, named_queries, pages
 
-__all__ = ["install"]
+__all__ = ["ROUTERS", "install"]
+
+# The site's routers, in mounting order: a new group of endpoints is a module with a
+# ``make_router(context) -> APIRouter`` and one line here.
+ROUTERS: tuple[Callable[[AppContext], APIRouter], ...] = (
+    api.make_router,
+    named_queries.make_router,
+    linked_data.make_router,
+    pages.make_router,
+)
 
 
 def install(
@@ -52,10 +61,8 @@ def install(
     if context is None:
         assert settings is not None, "install() needs a context or settings"
         context = AppContext(settings, get_store=get_store, build_id=build_id)
-    app.include_router(api.make_router(context))
-    app.include_router(named_queries.make_router(context))
-    app.include_router(linked_data.make_router(context))
-    app.include_router(pages.make_router(context))
+    for make_router in ROUTERS:
+        app.include_router(make_router(context))
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     app.state.kg_facade = context
     return context
