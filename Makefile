@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 KG     := $(BIN)/kg
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps build validate serve test clean
+.PHONY: install system-deps build validate serve lint types test clean
 
 # Debian packages the tests use: rapper (raptor2-utils) re-parses the dumps independently,
 # chromium + chromium-driver run the headless-browser test of the query page.
@@ -37,7 +37,14 @@ system-deps:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-test: $(STAMP) system-deps
+# lint and types first (seconds), then the suite
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+test: $(STAMP) system-deps lint types
 	$(BIN)/pytest -q
 
 clean:
