@@ -1,4 +1,4 @@
-"""`kg extract`: project pages → curated-record YAML with per-fact provenance (src/kg/sources/pages.py).
+"""`kg extract`: project pages → curated-record YAML with per-fact provenance (src/kg/extract/pages.py).
 
 The real command line runs on the five seed pages; its records must load as ProjectRecord, be
 accepted by a real `kg build` in place of the curated records, state exactly the dates, countries,

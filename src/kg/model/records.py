@@ -262,7 +262,7 @@ class Contact(_Model):
 
 class SdgSuggestion(_Model):
     """An SDG target *suggested* by a text-similarity method for a record that states none: not a fact
-    of the source, never ``sdgs`` / ``kg:sdg`` (see src/kg/extraction/sdg_suggest.py)."""
+    of the source, never ``sdgs`` / ``kg:sdg`` (see src/kg/extract/sdg_suggest.py)."""
 
     target: str = Field(pattern=r"^\d{1,2}\.[0-9a-z]{1,2}$", description="UN SDG target code, e.g. 10.7")
     confidence: float = Field(ge=0, le=1, description="the method's score (TF-IDF cosine)")
