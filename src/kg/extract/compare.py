@@ -23,7 +23,8 @@ curated. The title is scored only when the curator did not write a descriptive o
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from kg.extract.text import fold
@@ -71,12 +72,12 @@ def activity_match(a: Any, b: Any) -> bool:
 
 @dataclass
 class FieldResult:
-    field: str
+    field: str  # shadows dataclasses.field in this class body: the defaults below use it qualified
     match: str  # how values are matched (for the table)
-    matched: list[tuple[Any, Any]] = field(default_factory=list)
-    different: list[tuple[Any, Any]] = field(default_factory=list)
-    missing: list[Any] = field(default_factory=list)  # curated only
-    extra: list[Any] = field(default_factory=list)  # extracted only
+    matched: list[tuple[Any, Any]] = dataclasses.field(default_factory=list)
+    different: list[tuple[Any, Any]] = dataclasses.field(default_factory=list)
+    missing: list[Any] = dataclasses.field(default_factory=list)  # curated only
+    extra: list[Any] = dataclasses.field(default_factory=list)  # extracted only
 
     @property
     def n_extracted(self) -> int:

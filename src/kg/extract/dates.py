@@ -177,9 +177,9 @@ def _word_bounded(chunk: str, m: re.Match[str]) -> bool:
     return True
 
 
-def _from_match(name: str, m: re.Match[str]):  # type: ignore[no-untyped-def]
+def _from_match(name: str, m: re.Match[str]) -> list[tuple[str, PartialDate | None, tuple[int, int], str | None]]:
     g = m.groupdict()
-    out = []
+    out: list[tuple[str, PartialDate | None, tuple[int, int], str | None]] = []
     if name == "dmy-range":
         a, note_a = _dmy(int(g["ad"]), int(g["am"]), int(g["ay"]))
         b, note_b = _dmy(int(g["bd"]), int(g["bm"]), int(g["by"]))
@@ -191,7 +191,8 @@ def _from_match(name: str, m: re.Match[str]):  # type: ignore[no-untyped-def]
         out = [("start", a, m.span("a"), note), ("end", b, m.span("b"), note)]
     elif name == "my-range":
         a, b = PartialDate(int(g["ay"]), int(g["am"])), PartialDate(int(g["by"]), int(g["bm"]))
-        if not (1 <= a.month <= 12 and 1 <= b.month <= 12):  # type: ignore[operator]
+        assert a.month is not None and b.month is not None  # both built with a month just above
+        if not (1 <= a.month <= 12 and 1 <= b.month <= 12):
             return []
         out = [("start", a, m.span("a"), None), ("end", b, m.span("b"), None)]
     else:

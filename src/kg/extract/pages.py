@@ -27,7 +27,6 @@ import yaml
 from pydantic import ValidationError
 
 from kg.curated import load_model, load_programme_scheme
-from kg.model.errors import RecordError, RecordsInvalid
 from kg.extract import lists as L
 from kg.extract.compare import Comparer, diff_lines
 from kg.extract.dates import find_dates
@@ -60,6 +59,7 @@ from kg.extract.text import (
 )
 from kg.linking.countries import CountryTable, default_table
 from kg.linking.sdgs import SdgKos, UnknownSdg, default_kos
+from kg.model.errors import RecordError, RecordsInvalid
 from kg.model.records import ProjectRecord
 from kg.settings import Settings
 
@@ -447,10 +447,10 @@ class _Extractor:
         funders: list[str] = []
         if statement:
             s, e = strip_span(self.text, statement[0], statement[1], " \t\r\n")
-            for m in self.matcher.funders_in(self.text[s:e], s):
-                if m.id not in funders:
-                    funders.append(m.id)
-                    self.fact(f"funders[{len(funders) - 1}]", m.id, m.start, m.end, f"programme scheme {m.how} in the funding line")
+            for fm in self.matcher.funders_in(self.text[s:e], s):
+                if fm.id not in funders:
+                    funders.append(fm.id)
+                    self.fact(f"funders[{len(funders) - 1}]", fm.id, fm.start, fm.end, f"programme scheme {fm.how} in the funding line")
         if funders:
             self.data["funders"] = funders
 
@@ -467,7 +467,8 @@ class _Extractor:
     def places(self) -> None:
         mentions = country_mentions(self.text, self.spans, self.table)
         cities = city_candidates(self.text, self.spans, self.table)
-        city_country_spans = {(c.country_start, c.country_end) for c in cities if c.country_start is not None}
+        # country_start and country_end are set together (places.city_candidates)
+        city_country_spans = {(c.country_start, c.country_end) for c in cities if c.country_start is not None and c.country_end is not None}
         mentions = [m for m in mentions if not any(m.start >= s and m.end <= e for s, e in city_country_spans if s is not None)]
         # the page title names the project, not its countries
         if self.page.title_line is not None:
@@ -495,7 +496,8 @@ class _Extractor:
             i = len(placed)
             placed.append({"name": c.name, "country": self.table.alpha2(c.country_uri) or c.country_text})
             self.fact(f"cities[{i}].name", c.name, c.start, c.end, f"enumeration of places near {c.cue!r}")
-            self.fact(f"cities[{i}].country", placed[-1]["country"], c.country_start, c.country_end, "country stated by the city", c.country_uri)  # type: ignore[arg-type]
+            assert c.country_start is not None and c.country_end is not None  # set with country_uri (places.city_candidates)
+            self.fact(f"cities[{i}].country", placed[-1]["country"], c.country_start, c.country_end, "country stated by the city", c.country_uri)
         if placed:
             self.data["cities"] = placed
         if unplaced:
@@ -818,9 +820,9 @@ class _Extractor:
                 self.text_fact(f"objectives[{i}]", b.start + m.start(g), b.start + m.end(g), "regex:aim sentence ('designed to …', 'aims to …')")
             )
         # "It intends:- to … - to …": objectives
-        m = INLINE_LIST_RE.search(chunk)
-        if m:
-            rest_start = m.end()
+        lm = INLINE_LIST_RE.search(chunk)
+        if lm:
+            rest_start = lm.end()
             stop = SENTENCE_END_NEW_TOPIC.search(chunk, rest_start)
             rest_end = stop.start() + 1 if stop else len(chunk)
             pos = rest_start
@@ -829,7 +831,7 @@ class _Extractor:
                 if part.strip():
                     i = len(self.data["objectives"])
                     self.data["objectives"].append(
-                        self.text_fact(f"objectives[{i}]", b.start + idx, b.start + idx + len(part), f"inline list after {m.group('intro')!r}")
+                        self.text_fact(f"objectives[{i}]", b.start + idx, b.start + idx + len(part), f"inline list after {lm.group('intro')!r}")
                     )
                 pos = idx + len(part)
         # "methodologies and tools: workshops (…), training seminars, …": activities
@@ -931,7 +933,8 @@ _VOCAB: dict[str, _Vocab] = {}
 def _vocab(settings: Settings) -> _Vocab:
     key = str(settings.data_dir)
     if key not in _VOCAB:
-        scheme = load_programme_scheme(settings.data_dir / "vocab" / "programmes.yaml")  # type: ignore[operator]
+        assert settings.data_dir is not None  # Settings.__post_init__ always sets it
+        scheme = load_programme_scheme(settings.data_dir / "vocab" / "programmes.yaml")
         _VOCAB[key] = _Vocab(default_table(settings), default_kos(settings), ProgrammeMatcher(scheme))
     return _VOCAB[key]
 
@@ -1041,9 +1044,10 @@ def run_extract(
                 print("---", file=out)
             print(ex.to_yaml(), end="", file=out)
         if diff:
-            curated_path = curated_for(ex.source_path, settings.data_dir / "projects")  # type: ignore[operator]
+            assert settings.data_dir is not None  # Settings.__post_init__ always sets it
+            curated_path = curated_for(ex.source_path, settings.data_dir / "projects")
             if curated_path is None:
-                print(f"no curated record in {settings.data_dir / 'projects'} has source.path {ex.source_path}", file=out)  # type: ignore[operator]
+                print(f"no curated record in {settings.data_dir / 'projects'} has source.path {ex.source_path}", file=out)
                 continue
             curated = load_model(curated_path, ProjectRecord)
             v = _vocab(settings)

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 
 import pycountry
+import pyoxigraph as ox
 
 from kg.linking.countries import CountryTable, UnknownCountry, normalise
 from kg.model.namespaces import SKOS
@@ -69,6 +70,7 @@ def _label_keys(table: CountryTable) -> frozenset[str]:
         found: set[str] = set()
         for q in table.graph_quads("urn:x-kg:labels"):
             if q.predicate.value.startswith(str(SKOS)) and q.predicate.value.rsplit("#", 1)[-1] in {"prefLabel", "altLabel", "hiddenLabel"}:
+                assert not isinstance(q.object, ox.Triple)  # SKOS labels are literals, never RDF-star quoted triples
                 found.add(normalise(q.object.value))
         for c in pycountry.countries:
             for attr in ("name", "official_name", "common_name"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from kg.extract.text import Ignored, detect_language, fold
 
@@ -358,13 +359,13 @@ def segment(text: str) -> Page:
     return Page(text, lines, sections, ignored, title_line)
 
 
-def page_languages(page: Page) -> tuple[list[str], list[dict[str, object]]]:
+def page_languages(page: Page) -> tuple[list[str], list[dict[str, Any]]]:
     """The page's languages, most text first, and the per-section evidence.
 
     Each section's content is classified by stop-word counts; headings count for the language of
     the heading vocabulary. A language is listed when content or headings use it."""
     share: dict[str, int] = {}
-    evidence: list[dict[str, object]] = []
+    evidence: list[dict[str, Any]] = []
     heading_langs: list[str] = []
     units: list[tuple[str, int, int, str]] = []
     if page.title_line is not None:
@@ -389,5 +390,5 @@ def page_languages(page: Page) -> tuple[list[str], list[dict[str, object]]]:
             langs.append(lang)
     if heading_langs:
         counts = {lang: heading_langs.count(lang) for lang in set(heading_langs)}
-        evidence.append({"section": "headings", "language": max(counts, key=counts.get), "method": f"heading vocabulary {counts}"})
+        evidence.append({"section": "headings", "language": max(counts, key=counts.__getitem__), "method": f"heading vocabulary {counts}"})
     return langs, evidence

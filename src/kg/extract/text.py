@@ -8,10 +8,11 @@ a heuristic). A value the page does not settle is an :class:`Ambiguity`: reporte
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
@@ -57,13 +58,13 @@ class Fact:
 class Ambiguity:
     """A value the page does not settle: reported with its candidates, not written into the record."""
 
-    field: str
+    field: str  # shadows dataclasses.field in this class body: the default below uses it qualified
     reason: str
     start: int
     end: int
     text: str
     method: str
-    candidates: list[Any] = field(default_factory=list)
+    candidates: list[Any] = dataclasses.field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
