@@ -24,8 +24,9 @@ curated. The title is scored only when the curator did not write a descriptive o
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from kg.extract.text import fold
 from kg.linking.countries import CountryTable, UnknownCountry
@@ -87,7 +88,7 @@ class FieldResult:
     def n_curated(self) -> int:
         return len(self.matched) + len(self.different) + len(self.missing)
 
-    def add(self, other: "FieldResult") -> None:
+    def add(self, other: FieldResult) -> None:
         self.matched += other.matched
         self.different += other.different
         self.missing += other.missing
@@ -207,7 +208,7 @@ def _show(v: Any) -> str:
 def diff_lines(results: list[FieldResult], *, show_same: bool = False) -> list[str]:
     lines: list[str] = []
     for r in results:
-        for e, c in r.matched:
+        for e, _c in r.matched:
             if show_same:
                 lines.append(f"same       {r.field}: {_show(e)}")
         for e, c in r.different:

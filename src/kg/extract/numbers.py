@@ -37,7 +37,7 @@ TIME_UNITS = {
     "year": "Y", "years": "Y", "anno": "Y", "anni": "Y",
 }
 DURATION_RE = re.compile(
-    r"(?i)(?:^|\b(?:in the first|during the first|for|lasting|over|nei primi|per|durata di)\s+)(?P<n>\d+)[ -](?P<u>days?|giorni|giorno|weeks?|settimane?|settimana|months?|mesi|mese|years?|anni|anno)\b"
+    r"(?i)(?:^|\b(?:in the first|during the first|for|lasting|over|nei primi|per|durata di)\s+)(?P<n>\d+)[ -](?P<u>days?|giorni|giorno|weeks?|settimane?|settimana|months?|mesi|mese|years?|anni|anno)\b"  # noqa: E501 - one regular expression
 )
 PARTNER_COUNT_RES = [
     ("partners", re.compile(r"(?i)(?<![\d.,])(?P<n>\d{1,3})\s+(?:project\s+|european\s+|international\s+)?partners\b")),
@@ -46,7 +46,7 @@ PARTNER_COUNT_RES = [
     ("organizzazioni partner", re.compile(r"(?i)(?<![\d.,])(?P<n>\d{1,3})\s+(?:organizzazioni|enti)\s+partner\b")),
 ]
 COUNTRY_COUNT_RE = re.compile(
-    r"(?i)(?<![\d.,])(?P<n>\d{1,3})\s+(?:EU\s+|European\s+|european\s+|partner\s+|participating\s+|different\s+|member\s+|europei\s+|partner\s+)?(?:countries|paesi|stati membri|member states)\b"
+    r"(?i)(?<![\d.,])(?P<n>\d{1,3})\s+(?:EU\s+|European\s+|european\s+|partner\s+|participating\s+|different\s+|member\s+|europei\s+|partner\s+)?(?:countries|paesi|stati membri|member states)\b"  # noqa: E501 - one regular expression
 )
 
 

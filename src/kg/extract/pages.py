@@ -102,13 +102,13 @@ TOOLS_RE = re.compile(
 PROPOSES_RE = re.compile(r"\b(?:This|The) project (?:proposes|will carry out|will organi[sz]e|will implement|organi[sz]es|implements) [^.]+\.")
 TARGET_RES = [
     ("targeting", re.compile(r"\btarget(?:ing|s)\s+(?P<g>[a-z][^.;:()]+?)(?=\s+and will\b|\s+which\b|\s+who\b|,|[.;:(]|$)")),
-    ("addressed to", re.compile(r"\b(?:addressed to|aimed at (?=people|persons|young|adults|children|students|groups))\s*(?P<g>[a-z][^.;:()]+?)(?=,|[.;:(]|\s+and\s+(?:will|to)\b|$)")),
+    ("addressed to", re.compile(r"\b(?:addressed to|aimed at (?=people|persons|young|adults|children|students|groups))\s*(?P<g>[a-z][^.;:()]+?)(?=,|[.;:(]|\s+and\s+(?:will|to)\b|$)")),  # noqa: E501 - one regular expression
     ("target public", re.compile(r"\btarget (?:public|group|groups|audience)(?: of the project)? (?:was|is|are|were)\s+(?:the\s+)?(?P<g>[^.;:()]+?)(?=,|[.;:(]|$)")),
     ("rivolto a", re.compile(r"\b(?:rivolt[oaie]|destinat[oaie])\s+(?:a|ai|agli|alle|alla)\s+(?P<g>[^.;:()]+?)(?=,|[.;:(]|$)")),
 ]
 OUTPUT_NARRATIVE_RES = [
     ("produces", re.compile(r"\bproduces? (?:a|an|its own|their own|one|the)\s+(?P<t>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)*)")),
-    ("named document", re.compile(r"\b(?:document|report|guide|handbook|toolkit|manual|publication),?\s+(?:the|called|named|entitled)\s+(?P<t>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)+)")),
+    ("named document", re.compile(r"\b(?:document|report|guide|handbook|toolkit|manual|publication),?\s+(?:the|called|named|entitled)\s+(?P<t>[A-Z][\w'’-]*(?:\s+[A-Z][\w'’-]*)+)")),  # noqa: E501 - one regular expression
 ]
 LEVEL_RE = re.compile(
     r"(?i)\b(?:at|on) (?:a |the )?(?P<en>local|regional|national|european|international|transnational) level\b"
@@ -456,7 +456,7 @@ class _Extractor:
 
     def _category_paths(self) -> list[tuple[int, int]]:
         out = []
-        for s, b in self.blocks({None, "categories"}):
+        for _s, b in self.blocks({None, "categories"}):
             if b.kind == "list":
                 for line in b.lines:
                     if line.body.count("\\") >= 2:
@@ -774,7 +774,7 @@ class _Extractor:
         """The span of an item's number: the digits just before ``near`` (the item's text)."""
         line_start = self.text.rfind("\n", 0, near) + 1
         m = None
-        for m in re.finditer(rf"(?<!\d){n}(?=[.)])", self.text[line_start:near]):
+        for m in re.finditer(rf"(?<!\d){n}(?=[.)])", self.text[line_start:near]):  # noqa: B007 - the last match is wanted
             pass
         if m is None:
             return Fact(path, n, near, near, "", f"{method}; number of the numbered item")

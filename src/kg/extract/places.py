@@ -35,7 +35,7 @@ from kg.model.namespaces import SKOS
 TOKEN_RE = re.compile(r"[^\W\d_][\w’'.-]*[^\W_]|[^\W\d_]")
 CONNECTORS = {"and", "of", "the", "da", "di", "e", "del", "de", "la", "und", "et", "y", "og", "en"}
 LIST_SEPARATORS = re.compile(r"^\s*(?:,|;|\||and|e|ed|und|et|y|og|en|,\s*and|,\s*e)(?:\s+the)?\s*$", re.IGNORECASE)
-LOCATIVES = {"in", "from", "to", "nel", "nella", "dal", "dalla", "da", "in"}
+LOCATIVES = {"in", "from", "to", "nel", "nella", "dal", "dalla", "da"}
 COUNTRY_CUES = re.compile(r"(?i)\b(?:countries|country|paesi|paese|nations|nazioni|länder|pays|países)\b[^.\n]{0,40}[:|]\s*$")
 # Country labels that are also common words or given names: accepted in lists only.
 COMMON_WORDS = {"chad", "jordan", "georgia", "jersey", "guernsey", "turkey", "man", "niger", "chile", "china", "guinea", "israel", "victoria", "india", "ireland"}

@@ -67,7 +67,7 @@ class TargetIndex:
                 if kos.is_target(uri):
                     self.targets.append((code, uri, kos.label(uri, "en")))
         docs = []
-        for code, uri, label in self.targets:
+        for _code, uri, label in self.targets:
             goal_label = kos.label(kos.goal_of(uri), "en")
             docs.append(Counter(terms(label + " " + goal_label)))
         n = len(docs)

@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kg.model.uris import slugify
+
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 
 # Function words only; words both languages share ("a", "in", "i", "e" in English lists) are left out.
@@ -32,7 +34,6 @@ STOP_WORDS: dict[str, frozenset[str]] = {
     ),
 }
 
-from kg.model.uris import slugify
 
 
 @dataclass
