@@ -17,7 +17,7 @@ from kg.web.app import create_app
 
 def test_no_store_yet_then_a_build_appears(tmp_path: Path) -> None:
     settings = Settings(var_dir=tmp_path / "var")
-    app = create_app(settings, query_timeout=5, pool_size=1, token="t")
+    app = create_app(settings.serving(query_timeout=5, query_workers=1, token="t"))
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 503
         r = client.get("/sparql", params={"query": "ASK {}"})
@@ -38,7 +38,7 @@ def test_no_store_yet_then_a_build_appears(tmp_path: Path) -> None:
 def test_shared_store_follows_the_build(tmp_path: Path) -> None:
     settings = Settings(var_dir=tmp_path / "var")
     build_store(settings.var_dir, bench_rows=0)  # type: ignore[arg-type]
-    app = create_app(settings, pool_size=1)
+    app = create_app(settings.serving(query_workers=1))
     with TestClient(app) as client:
         state = client.app.state.kg  # type: ignore[attr-defined]
         first = state.shared_store()

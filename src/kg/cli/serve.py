@@ -23,17 +23,13 @@ def serve(
     base_uri: str | None = BaseUri,
 ) -> None:
     """Serve the built store: SPARQL endpoint, REST API, linked-data pages, query editor (default http://127.0.0.1:8000)."""
-    settings = settings_from(None, var_dir, base_uri)
-    if not settings.store_path.exists():
-        err.print(f"[yellow]No store at {settings.store_path} yet: run `kg build`; queries answer 503 until then.[/yellow]")
-    out.print(f"Serving {settings.store_path} on http://{host}:{port}/ (SPARQL at /sparql, API docs at /api/docs)")
-    run_server(
-        settings,
-        host=host,
-        port=port,
-        workers=workers,
+    settings = settings_from(None, var_dir, base_uri).serving(
         token=token,
         query_timeout=query_timeout,
         service_allowlist=[h.strip() for h in service_allowlist.split(",") if h.strip()] if service_allowlist else None,
-        pool_size=query_workers,
+        query_workers=query_workers,
     )
+    if not settings.store_path.exists():
+        err.print(f"[yellow]No store at {settings.store_path} yet: run `kg build`; queries answer 503 until then.[/yellow]")
+    out.print(f"Serving {settings.store_path} on http://{host}:{port}/ (SPARQL at /sparql, API docs at /api/docs)")
+    run_server(settings, host=host, port=port, workers=workers)

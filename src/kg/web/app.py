@@ -10,9 +10,8 @@ included): the data is public and writes need a bearer token, not cookies.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
@@ -55,29 +54,16 @@ def _quiet_stream_aborts() -> None:
         logger.addFilter(_QuietAbort())
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    store_path: Path | str | None = None,
-    token: str | None = None,
-    query_timeout: float | None = None,
-    service_allowlist: Sequence[str] | None = None,
-    pool_size: int | None = None,
-) -> FastAPI:
-    """The SPARQL endpoint as an ASGI app.
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The whole server as an ASGI app, configured by ``settings`` (default: from the environment).
 
-    ``store_path`` defaults to ``settings.store_path`` (the ``var/store`` symlink, re-resolved
-    on every request). ``token`` (else ``KG_TOKEN``) enables updates and Graph Store writes and
-    opens the store read-write in a single worker; without it the store is read-only.
-    ``query_timeout`` (else ``KG_QUERY_TIMEOUT``, default 30 s) bounds every query;
-    ``service_allowlist`` (else ``KG_SERVICE_ALLOWLIST``, default empty) lists the hosts SERVICE
-    and LOAD may reach; ``pool_size`` (else ``KG_QUERY_WORKERS``, default the CPU count) is the
-    number of query worker processes.
+    It serves ``settings.store_path`` (the ``var/store`` symlink, re-resolved on every request);
+    ``token`` enables updates and Graph Store writes and opens the store read-write in a single
+    worker, else the store is read-only; ``query_timeout`` bounds every query;
+    ``service_allowlist`` lists the hosts SERVICE and LOAD may reach; ``pool_size`` is the
+    number of query worker processes (see :mod:`kg.settings`; :meth:`Settings.serving` sets them).
     """
-    settings = (settings or Settings.from_env()).serving(
-        store=store_path, token=token, query_timeout=query_timeout,
-        service_allowlist=service_allowlist, query_workers=pool_size,
-    )
+    settings = settings or Settings.from_env()
     _quiet_stream_aborts()
 
     context = AppContext(settings)

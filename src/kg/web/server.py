@@ -42,18 +42,10 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
     workers: int = 1,
-    store_path: Path | str | None = None,
-    token: str | None = None,
-    query_timeout: float | None = None,
-    service_allowlist: Sequence[str] | None = None,
-    pool_size: int | None = None,
     log_level: str = "info",
 ) -> None:
-    """Serve the SPARQL endpoint until interrupted."""
-    web = settings.serving(
-        store=store_path, token=token, query_timeout=query_timeout,
-        service_allowlist=service_allowlist, query_workers=pool_size,
-    )
+    """Serve ``settings`` (see :meth:`kg.settings.Settings.serving`) until interrupted."""
+    web = settings
     if web.writable and workers != 1:
         log.warning("updates are enabled (a token is set): serving with 1 uvicorn worker instead of %d", workers)
         workers = 1
@@ -85,15 +77,16 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     serve(
-        Settings.from_env(),
+        Settings.from_env().serving(
+            store=args.store,
+            token=args.token,
+            query_timeout=args.query_timeout,
+            service_allowlist=args.allow_service,
+            query_workers=args.pool_size,
+        ),
         host=args.host,
         port=args.port,
         workers=args.workers,
-        store_path=args.store,
-        token=args.token,
-        query_timeout=args.query_timeout,
-        service_allowlist=args.allow_service,
-        pool_size=args.pool_size,
         log_level=args.log_level,
     )
 
