@@ -113,3 +113,24 @@ def test_rdflib_sparqlupdatestore(rw_server: Server) -> None:
     graph.add((rdflib.URIRef("http://example.org/s"), rdflib.URIRef("http://example.org/p"), rdflib.Literal("via rdflib")))
     assert (None, None, rdflib.Literal("via rdflib")) in graph
     assert len(graph) == 1
+
+
+# --------------------------------------------------------------------------- the kg command as a client
+
+
+def test_kg_query_and_stats_take_an_endpoint_url(server: Server) -> None:
+    """``--store http://…/sparql`` reads a live endpoint (it was typed as a path: ``no store at http:/…``)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "query", "--store", server.sparql, SELECT, "-f", "csv"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert [line.split(",")[1] for line in proc.stdout.splitlines()[1:]] == ACRONYMS
+    proc = subprocess.run(
+        [sys.executable, "-m", "kg.cli", "query", "--store", "/nonexistent/store", "ASK {}"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 2 and "No store at /nonexistent/store" in proc.stderr

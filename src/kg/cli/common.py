@@ -68,6 +68,14 @@ def print_report(report: Report, *, title: str) -> None:
         print(f"violation: {r.where or '-'}: <{r.focus}> {r.path or '-'}: {r.message}", file=sys.stderr)
 
 
+StoreOption = typer.Option(None, "--store", help="an Oxigraph store directory or a SPARQL endpoint URL (default: var/store)")
 
 
-
+def store_location(store: str | None, settings: Settings) -> str:
+    """Where a command reads: ``--store`` (a directory, or an ``http(s)://`` SPARQL endpoint that
+    :func:`kg.store.open_store` talks to), else the built store; exit 2 when a local one is missing."""
+    location = store or str(settings.store_path)
+    if not location.startswith(("http://", "https://")) and not Path(location).exists():
+        err.print(f"[red]No store at {location}: run `kg build` first.[/red]")
+        raise typer.Exit(2)
+    return location

@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from kg.cli.common import BaseUri, DataDir, VarDir, err, out, settings_from
+from kg.cli.common import BaseUri, DataDir, StoreOption, VarDir, err, out, settings_from, store_location
 from kg.imports.artefacts import list_imports
 from kg.imports.context import ImportFailed
 from kg.imports.pipeline import run_import
@@ -160,7 +160,7 @@ def import_list(var_dir: Path | None = VarDir) -> None:
 def orgs(
     matches: bool = typer.Option(False, "--matches", help="list every organisation-linking decision (merged, and look-alikes kept apart)"),
     format: str = typer.Option("table", "--format", "-f", help="table or csv"),
-    store: Path | None = typer.Option(None, "--store", help="store location (default: var/store)"),
+    store: str | None = StoreOption,
     var_dir: Path | None = VarDir,
 ) -> None:
     """Organisations across sources: counts per graph, or (--matches) the merge decisions for review."""
@@ -168,11 +168,7 @@ def orgs(
 
     if format not in {"table", "csv"}:
         raise typer.BadParameter("format must be table or csv", param_hint="--format")
-    settings = settings_from(None, var_dir, None)
-    location = store or settings.store_path
-    if not Path(location).exists():
-        err.print(f"[red]No store at {location}: run `kg build` first.[/red]")
-        raise typer.Exit(2)
+    location = store_location(store, settings_from(None, var_dir, None))
     with open_store(location, read_only=True) as st:
         if not matches:
             counts = organisation_counts(st)

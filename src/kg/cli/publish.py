@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kg.cli.common import BaseUri, DataDir, VarDir, err, out, settings_from
+from kg.cli.common import BaseUri, DataDir, StoreOption, VarDir, err, out, settings_from, store_location
 from kg.release.publish import PersonalDataError, publish_release
 from kg.store import StoreError, open_store
 
@@ -16,7 +16,7 @@ from kg.store import StoreError, open_store
 def publish(
     out_dir: Path = typer.Option(Path("dist"), "--out", "-o", help="directory the release is written to"),
     base_url: str = typer.Option("http://127.0.0.1:8000", "--base-url", help="where the server is reached: download URLs and SPARQL endpoint in the catalogue"),
-    store: str | None = typer.Option(None, "--store", help="store location or SPARQL endpoint URL (default: var/store)"),
+    store: str | None = StoreOption,
     data_dir: Path | None = DataDir,
     var_dir: Path | None = VarDir,
     base_uri: str | None = BaseUri,
@@ -24,11 +24,9 @@ def publish(
 ) -> None:
     """Write a release for open-data portals: dumps, DCAT-AP 3 catalogue, VoID, ontology documentation."""
     settings = settings_from(data_dir, var_dir, base_uri)
-    if not store and not settings.store_path.exists():
-        err.print(f"[red]No store at {settings.store_path}: run `kg build` first.[/red]")
-        raise typer.Exit(2)
+    location = store_location(store, settings)
     try:
-        with err.status("publishing…"), open_store(store or settings.store_path, read_only=True) as st:
+        with err.status("publishing…"), open_store(location, read_only=True) as st:
             release = publish_release(settings, store=st, out_dir=out_dir, base_url=base_url, include_personal_data=include_personal_data)
     except PersonalDataError as exc:
         err.print(f"[red]Not published:[/red] {exc}")

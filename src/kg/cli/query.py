@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from kg.cli.common import VarDir, err, out, settings_from
+from kg.cli.common import StoreOption, VarDir, err, out, settings_from, store_location
 from kg.formats import QUERY_FORMAT_NAMES
 from kg.read.stats import store_stats
 from kg.store import QuerySyntaxError, StoreError, open_store
@@ -20,7 +20,7 @@ QUERY_FORMATS = QUERY_FORMAT_NAMES
 def query(
     sparql: str = typer.Argument(..., help="a SPARQL query, or the path of a .rq file"),
     format: str = typer.Option("json", "--format", "-f", help=f"one of {', '.join(QUERY_FORMATS)}"),
-    store: Path | None = typer.Option(None, "--store", help="store location or SPARQL endpoint URL (default: var/store)"),
+    store: str | None = StoreOption,
     var_dir: Path | None = VarDir,
 ) -> None:
     """Run a SPARQL query against the built store and print the results."""
@@ -33,11 +33,7 @@ def query(
             err.print(f"[red]{sparql}: no such query file[/red]")
             raise typer.Exit(2)
         text = path.read_text(encoding="utf-8")
-    settings = settings_from(None, var_dir, None)
-    location = str(store) if store else str(settings.store_path)
-    if not store and not settings.store_path.exists():
-        err.print(f"[red]No store at {settings.store_path}: run `kg build` first.[/red]")
-        raise typer.Exit(2)
+    location = store_location(store, settings_from(None, var_dir, None))
     try:
         with open_store(location, read_only=True) as st:
             data = st.query_to(text, format=format)
@@ -53,15 +49,11 @@ def query(
 
 
 def stats(
-    store: Path | None = typer.Option(None, "--store", help="store location (default: var/store)"),
+    store: str | None = StoreOption,
     var_dir: Path | None = VarDir,
 ) -> None:
     """Counts per named graph and per class of the built store."""
-    settings = settings_from(None, var_dir, None)
-    location = store or settings.store_path
-    if not Path(location).exists():
-        err.print(f"[red]No store at {location}: run `kg build` first.[/red]")
-        raise typer.Exit(2)
+    location = store_location(store, settings_from(None, var_dir, None))
     with open_store(location, read_only=True) as st:
         s = store_stats(st)
     t = Table(title="Triples per named graph")
