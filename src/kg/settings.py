@@ -206,7 +206,7 @@ class Settings:
         return self.with_(**{key: value for key, value in given.items() if value is not None})
 
     def with_(self, **changes: object) -> "Settings":
-        return replace(self, **changes)  # type: ignore[arg-type]
+        return replace(self, **changes)  # type: ignore[arg-type]  # field name -> value, checked by replace() and __post_init__
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
@@ -239,8 +239,8 @@ class Settings:
                 raise ValueError(f"KG_QUERY_WORKERS must be a whole number, not {raw!r}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "service_allowlist" in overrides and overrides["service_allowlist"] is not None:
-            values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]
-        return cls(**values)  # type: ignore[arg-type]
+            values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]  # the caller's sequence of hosts
+        return cls(**values)  # type: ignore[arg-type]  # field name -> value, each converted above
 
     def to_json(self) -> str:
         """The whole object as JSON, for processes that must rebuild it (uvicorn workers)."""

@@ -167,6 +167,7 @@ class _Worker:
             named_graphs=job.get("named_graphs"),
             base_iri=job.get("base_iri"),
         )
+        fmt: ox.RdfFormat | ox.QueryResultsFormat | None
         if isinstance(result, ox.QueryTriples):
             kind, name = "graph", job.get("graph_format")
             fmt = rdf_format(name) if name else None
@@ -177,6 +178,7 @@ class _Worker:
         if fmt is None:
             self.error(406, "no acceptable format", kind=kind)
             return
+        assert name is not None  # fmt is None whenever no name was given
         self.stream(kind, name, lambda out: result.serialize(output=out, format=fmt))
 
     def op_update(self, store: Any, job: dict[str, Any]) -> None:
@@ -437,7 +439,9 @@ class Pool:
             process: subprocess.Popen[bytes] | None = None
             parent: Connection | None = None
             try:
-                process, parent = await loop.run_in_executor(self._executor, _start_process, self.writable)
+                # (through a name of its own: mypy would type the awaited pair from the Optional targets)
+                started = await loop.run_in_executor(self._executor, _start_process, self.writable)
+                process, parent = started
                 message = await loop.run_in_executor(self._executor, _recv, parent, 60.0)
                 if message != READY:
                     raise RuntimeError(f"unexpected first message {message[:20]!r}")
