@@ -127,7 +127,8 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
 
 def _graph_count(store: ox.Store, graph: str) -> int:
     result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    return int(next(iter(result))["n"].value)  # type: ignore[index, call-overload]
+    assert isinstance(result, ox.QuerySolutions)  # a SELECT query
+    return int(next(iter(result))["n"].value)
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -222,6 +223,7 @@ def _run_locked(
     registry_closed = False
     writer: Artefact | None = None
     store: ox.Store | None = None
+    ctx: ImportContext | None  # set to None in the finally below, to drop it
     try:
         # the new release, aside, made first, without this import's graph; the graph is bulk-loaded into
         # it while it is being mapped (see Artefact)
@@ -247,13 +249,14 @@ def _run_locked(
         for note in skipped_tables:
             ctx.note(note)
         # source documents: one per file, described once
+        assert ctx.mapping.source_keys is not None  # an import's mapping context is made with them
         for table, _kind in recognised:
             key = f"{source}-{name}-{slugify(table.stem)}"
             n = 2
-            while key in ctx.mapping.source_keys.values():  # type: ignore[union-attr]
+            while key in ctx.mapping.source_keys.values():
                 key = f"{source}-{name}-{slugify(table.stem)}-{n}"
                 n += 1
-            ctx.mapping.source_keys[table.name] = key  # type: ignore[index]
+            ctx.mapping.source_keys[table.name] = key
             writer.write(map_source_document(key, ctx.mapping, graph, title=table.name, sha256=table.sha256()))
 
         importer(source)(ctx).run(recognised)
@@ -367,7 +370,7 @@ def _run_locked(
             with contextlib.suppress(Exception):
                 writer.abort()  # no-op once closed; else waits for a load in progress, loads nothing more
         writer = None
-        ctx = None  # type: ignore[assignment]
+        ctx = None
         store = None  # the new build's store is closed before it may be discarded
         if not promoted:
             if build_dir is not None and build_dir.exists():
@@ -397,7 +400,7 @@ ORDER BY ?decision ?rule ?stated ?where
 """
 
 
-def organisation_matches(store) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+def organisation_matches(store) -> list[dict[str, str]]:
     """Every organisation-linking decision the store records (merged and kept apart), for review."""
     rows = []
     for sol in store.query(MATCHES_QUERY):
@@ -415,5 +418,5 @@ SELECT ?g (COUNT(DISTINCT ?o) AS ?organisations) WHERE { GRAPH ?g { ?o a kg:Orga
 """
 
 
-def organisation_counts(store) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def organisation_counts(store) -> dict[str, int]:
     return {sol["g"].value: int(sol["organisations"].value) for sol in store.query(ORGANISATIONS_QUERY)}

@@ -21,6 +21,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pycountry
 import pyoxigraph as ox
@@ -98,11 +99,13 @@ class CountryTable:
         mapped: dict[ox.BlankNode, dict[str, str]] = defaultdict(dict)  # at:MappedCode nodes
         mapped_of: list[tuple[str, ox.BlankNode]] = []
         for t in triples:
-            s, p, o = t.subject, t.predicate.value, t.object
+            # the table is RDF/XML of RDF 1.1: no triple terms
+            s, p, o = t.subject, t.predicate.value, cast("ox.NamedNode | ox.BlankNode | ox.Literal", t.object)
             if isinstance(s, ox.BlankNode):
                 if isinstance(o, ox.Literal):
                     mapped[s][p] = o.value
                 continue
+            assert isinstance(s, ox.NamedNode)  # no subject is a triple term (pyoxigraph's stub still allows one)
             if p == str(RDF.type) and o.value == str(SKOS.Concept):
                 self._concept(s.value)
             elif p == str(ATOLD["authority-code"]):

@@ -13,7 +13,7 @@ import functools
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import pyoxigraph as ox
 
@@ -51,7 +51,9 @@ class SdgKos:
         indicator_of: dict[str, str] = {}
         compact: dict[str, str] = {}
         for t in triples:
-            s, p, o = t.subject.value, t.predicate.value, t.object
+            assert not isinstance(t.subject, ox.Triple)  # no subject is a triple term (pyoxigraph's stub still allows one)
+            # the KOS is Turtle of RDF 1.1: no triple terms
+            s, p, o = t.subject.value, t.predicate.value, cast("ox.NamedNode | ox.BlankNode | ox.Literal", t.object)
             if p == str(RDF.type) and o.value == str(SDGO.Goal):
                 self._goals.add(s)
             elif p == str(SDGO.isTargetOf):
