@@ -48,7 +48,7 @@ class FastReport(Report):
         super().__init__(conforms=conforms, results=results)
 
     @property
-    def graph(self):  # type: ignore[override]
+    def graph(self):
         if self._graph is None and self._make_graph is not None:
             self._graph = self._make_graph()
         return self._graph
