@@ -17,15 +17,17 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Protocol, cast
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
-from kg.linking.countries import CountryTable, UnknownCountry
+from kg.linking.countries import UnknownCountry
 from kg.linking.sdgs import SdgKos, UnknownSdg
 from kg.model import namespaces as _ns
+from kg.model.errors import RecordError, RecordsInvalid
 from kg.model.records import (
     LangText,
     Money,
@@ -37,8 +39,8 @@ from kg.model.records import (
     SchemeConcept,
     SubjectConcept,
 )
-from kg.model.errors import RecordError, RecordsInvalid
 from kg.model.uris import Minter, key_segment
+
 
 class _Terms:
     """A namespace whose terms are plain strings, made once (an rdflib ``Namespace`` builds and checks a
@@ -120,43 +122,43 @@ class QuadSink:
     def result(self) -> list[Quad]:
         return self.quads
 
-    def add(self, s: str, p: object, o: NamedNode | Literal) -> None:
+    def add(self, s: str, p: str, o: NamedNode | Literal) -> None:
         self.quads.append(Quad(NamedNode(s), _n(p), o, self.graph))
 
-    def uri(self, s: str, p: object, o: object) -> None:
+    def uri(self, s: str, p: str, o: str) -> None:
         self.add(s, p, _n(o))
 
-    def typed(self, s: str, *classes: object) -> None:
+    def typed(self, s: str, *classes: str) -> None:
         for c in classes:
             self.uri(s, RDF.type, c)
 
-    def plain(self, s: str, p: object, value: str) -> None:
+    def plain(self, s: str, p: str, value: str) -> None:
         """A plain (xsd:string) literal, stated even when empty."""
         self.add(s, p, Literal(value))
 
-    def lang(self, s: str, p: object, value: str, language: str) -> None:
+    def lang(self, s: str, p: str, value: str, language: str) -> None:
         self.add(s, p, Literal(value, language=language))
 
-    def typed_literal(self, s: str, p: object, lexical: str, xsd_type: str) -> None:
+    def typed_literal(self, s: str, p: str, lexical: str, xsd_type: str) -> None:
         self.add(s, p, Literal(lexical, datatype=_xsd(xsd_type)))
 
-    def string(self, s: str, p: object, value: str | None) -> None:
+    def string(self, s: str, p: str, value: str | None) -> None:
         if value is not None and value != "":
             self.plain(s, p, value)
 
-    def integer(self, s: str, p: object, value: int | None) -> None:
+    def integer(self, s: str, p: str, value: int | None) -> None:
         if value is not None:
             self.typed_literal(s, p, str(value), "integer")
 
-    def boolean(self, s: str, p: object, value: bool | None) -> None:
+    def boolean(self, s: str, p: str, value: bool | None) -> None:
         if value is not None:
             self.typed_literal(s, p, "true" if value else "false", "boolean")
 
-    def text(self, s: str, p: object, values: dict[str, str]) -> None:
+    def text(self, s: str, p: str, values: dict[str, str]) -> None:
         for lang, text in values.items():
             self.lang(s, p, text, lang)
 
-    def date(self, s: str, p: object, value: PartialDate | None) -> None:
+    def date(self, s: str, p: str, value: PartialDate | None) -> None:
         if value is not None:
             self.typed_literal(s, p, value.lexical(), value.xsd_type)
 
@@ -210,37 +212,37 @@ class LineSink(QuadSink):
         self.tail = f" {_iri(graph)} .\n" if graph else " .\n"
         self.lines: list[str] = []
 
-    def result(self) -> list[str]:  # type: ignore[override]
+    def result(self) -> list[str]:  # type: ignore[override]  # the same statements as lines: _sink's callers take either
         return self.lines
 
     # (``_IRI_CACHE.get(x) or _iri(x)``: the cached form without a call, else the checked one)
-    def add(self, s: str, p: object, o: NamedNode | Literal) -> None:
+    def add(self, s: str, p: str, o: NamedNode | Literal) -> None:
         g = _IRI_CACHE.get
         self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {o}{self.tail}")
 
-    def uri(self, s: str, p: object, o: object) -> None:
+    def uri(self, s: str, p: str, o: str) -> None:
         g = _IRI_CACHE.get
         self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {g(o) or _iri(o)}{self.tail}")
 
-    def typed(self, s: str, *classes: object) -> None:
+    def typed(self, s: str, *classes: str) -> None:
         g = _IRI_CACHE.get
         head = f"{g(s) or _iri(s)} {_RDF_TYPE} "
         for c in classes:
             self.lines.append(f"{head}{g(c) or _iri(c)}{self.tail}")
 
-    def plain(self, s: str, p: object, value: str) -> None:
+    def plain(self, s: str, p: str, value: str) -> None:
         g = _IRI_CACHE.get
         self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {_quoted(value)}{self.tail}")
 
-    def lang(self, s: str, p: object, value: str, language: str) -> None:
+    def lang(self, s: str, p: str, value: str, language: str) -> None:
         g = _IRI_CACHE.get
         self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {_quoted(value)}{_lang_suffix(language)}{self.tail}")
 
-    def typed_literal(self, s: str, p: object, lexical: str, xsd_type: str) -> None:
+    def typed_literal(self, s: str, p: str, lexical: str, xsd_type: str) -> None:
         g = _IRI_CACHE.get
         self.lines.append(f"{g(s) or _iri(s)} {g(p) or _iri(p)} {_quoted(lexical)}{_datatype_suffix(xsd_type)}{self.tail}")
 
-    def text(self, s: str, p: object, values: dict[str, str]) -> None:
+    def text(self, s: str, p: str, values: dict[str, str]) -> None:
         if values:
             g = _IRI_CACHE.get
             head = f"{g(s) or _iri(s)} {g(p) or _iri(p)} "
@@ -251,12 +253,21 @@ class LineSink(QuadSink):
 _RDF_TYPE = _iri(RDF.type)
 
 
+class CountryLookup(Protocol):
+    """What mapping asks of the country table: a :class:`~kg.linking.countries.CountryTable`, or an
+    import's caching wrapper of one."""
+
+    def resolve(self, text: str) -> str: ...
+
+    def alpha3(self, uri: str) -> str | None: ...
+
+
 @dataclass
 class MappingContext:
     """What mapping needs besides the record: URIs, vocabularies, switches."""
 
     minter: Minter
-    countries: CountryTable
+    countries: CountryLookup
     sdgs: SdgKos
     scheme: ProgrammeScheme
     data_dir: Path
@@ -290,7 +301,7 @@ class MappingContext:
 
 
 # --------------------------------------------------------------------------- projects
-def _sink(ctx: "MappingContext", graph: str | None) -> QuadSink:
+def _sink(ctx: MappingContext, graph: str | None) -> QuadSink:
     return LineSink(graph) if ctx.text_output else QuadSink(graph)
 
 
@@ -301,7 +312,8 @@ class _ProjectMapper:
         # an import names (and describes) its source documents itself
         self.source_described = bool(ctx.source_keys and record.source.path in ctx.source_keys)
         if self.source_described:
-            stem = ctx.source_keys[record.source.path]  # type: ignore[index]
+            assert ctx.source_keys is not None  # source_described says so
+            stem = ctx.source_keys[record.source.path]
         else:
             stem = Path(record.source.path).stem
         self.graph = ctx.graph or self.m.source_graph(stem)
@@ -410,7 +422,7 @@ class _ProjectMapper:
         o.boolean(u, KG.isGoodPractice, r.good_practice)
         o.boolean(u, KG.isSuccessStory, r.success_story)
 
-    def money(self, subject: str, prop: object, uri: str, amount: Money) -> None:
+    def money(self, subject: str, prop: str, uri: str, amount: Money) -> None:
         o = self.out
         o.uri(subject, prop, uri)
         o.typed(uri, KG.MonetaryAmount)
@@ -591,7 +603,7 @@ class _ProjectMapper:
                 o.uri(cu, VCARD.hasURL, c.url)
 
 
-def map_project(path: Path, record: ProjectRecord, ctx: MappingContext) -> tuple[str, list[Quad]]:
+def map_project(path: Path, record: ProjectRecord, ctx: MappingContext) -> tuple[str, list[Quad] | list[str]]:
     """One record's quads and the named graph they belong to; problems are added to ``ctx.errors``."""
     mapper = _ProjectMapper(path, record, ctx)
     return mapper.graph, mapper.run()
@@ -602,7 +614,7 @@ def map_projects(records: Iterable[tuple[Path, ProjectRecord]], ctx: MappingCont
     graphs: dict[str, list[Quad]] = {}
     for path, record in records:
         graph, quads = map_project(path, record, ctx)
-        graphs.setdefault(graph, []).extend(quads)
+        graphs.setdefault(graph, []).extend(cast("list[Quad]", quads))  # the curated build maps to Quads (text_output off)
     if ctx.errors:
         raise RecordsInvalid(list(ctx.errors))
     return graphs
@@ -636,7 +648,7 @@ def map_programme_scheme(scheme: ProgrammeScheme, ctx: MappingContext, *, source
     return o.quads
 
 
-def _scheme_concept(o: QuadSink, m: Minter, c: SchemeConcept, text) -> None:  # type: ignore[no-untyped-def]
+def _scheme_concept(o: QuadSink, m: Minter, c: SchemeConcept, text: Callable[[LangText | None], dict[str, str]]) -> None:
     s = m.programme_scheme()
     cu = m.programme(c.id)
     o.typed(cu, LEVEL_CLASSES[c.level], SKOS.Concept)
@@ -658,7 +670,9 @@ def _scheme_concept(o: QuadSink, m: Minter, c: SchemeConcept, text) -> None:  # 
 
 
 # --------------------------------------------------------------------------- imported vocabularies
-def map_scheme_concepts(concepts: Iterable[SchemeConcept], ctx: MappingContext, graph: str, *, language: str = "en") -> list[Quad]:
+def map_scheme_concepts(
+    concepts: Iterable[SchemeConcept], ctx: MappingContext, graph: str, *, language: str = "en"
+) -> list[Quad] | list[str]:
     """Programme-scheme concepts an import brings (e.g. Horizon Europe legal-basis parts and topics),
     in the import's graph. Their broader concepts may be curated ones (data/vocab/programmes.yaml)."""
     o = _sink(ctx, graph)
@@ -673,7 +687,7 @@ def map_scheme_concepts(concepts: Iterable[SchemeConcept], ctx: MappingContext, 
     return o.result()
 
 
-def map_subject_concepts(concepts: Iterable[SubjectConcept], ctx: MappingContext, graph: str) -> list[Quad]:
+def map_subject_concepts(concepts: Iterable[SubjectConcept], ctx: MappingContext, graph: str) -> list[Quad] | list[str]:
     """Subject vocabularies an import brings (EuroSciVoc, CORDIS subject codes) as SKOS concept schemes."""
     m = ctx.minter
     o = _sink(ctx, graph)
@@ -715,7 +729,7 @@ def map_source_document(
     sha256: str | None,
     language: str | None = None,
     url: str | None = None,
-) -> list[Quad]:
+) -> list[Quad] | list[str]:
     """One source document of an import (a file of an export), and the graph derived from it."""
     o = _sink(ctx, graph)
     s = ctx.minter.source(key)
@@ -734,11 +748,13 @@ def map_source_document(
 
 
 def organisation_match_uri(minter: Minter, match: OrganisationMatch, graph: str) -> str:
-    digest = hashlib.sha256(f"{graph}|{match.location}|{match.stated_name}|{match.other}".encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(f"{graph}|{match.location}|{match.stated_name}|{match.other}".encode()).hexdigest()[:16]
     return f"{minter.organisation(match.organisation)}/match/{digest}"
 
 
-def map_organisation_match(match: OrganisationMatch, ctx: MappingContext, graph: str, source_key: str | None) -> list[Quad]:
+def map_organisation_match(
+    match: OrganisationMatch, ctx: MappingContext, graph: str, source_key: str | None
+) -> list[Quad] | list[str]:
     """A decision of organisation linking, with its rule and evidence, in the import's graph."""
     m = ctx.minter
     o = _sink(ctx, graph)

@@ -194,7 +194,7 @@ class Settings:
         query_timeout: float | None = None,
         service_allowlist: Sequence[str] | None = None,
         query_workers: int | None = None,
-    ) -> "Settings":
+    ) -> Settings:
         """These settings with what ``kg serve`` was given (None: keep the current value)."""
         given = {
             "serve_store": Path(store) if store is not None else None,
@@ -205,11 +205,11 @@ class Settings:
         }
         return self.with_(**{key: value for key, value in given.items() if value is not None})
 
-    def with_(self, **changes: object) -> "Settings":
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]  # field name -> value, checked by replace() and __post_init__
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> "Settings":
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
         """Settings from ``env`` (default ``os.environ``), keyword ``overrides`` winning (None: not given)."""
         env = os.environ if env is None else env
         values: dict[str, object] = {}
@@ -239,15 +239,15 @@ class Settings:
                 raise ValueError(f"KG_QUERY_WORKERS must be a whole number, not {raw!r}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "service_allowlist" in overrides and overrides["service_allowlist"] is not None:
-            values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]
-        return cls(**values)  # type: ignore[arg-type]
+            values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]  # the caller's sequence of hosts
+        return cls(**values)  # type: ignore[arg-type]  # field name -> value, each converted above
 
     def to_json(self) -> str:
         """The whole object as JSON, for processes that must rebuild it (uvicorn workers)."""
         return json.dumps({f.name: (str(v) if isinstance(v, Path) else v) for f in fields(self) for v in [getattr(self, f.name)]})
 
     @classmethod
-    def from_json(cls, text: str) -> "Settings":
+    def from_json(cls, text: str) -> Settings:
         values = json.loads(text)
         for key in ("root", "data_dir", "var_dir", "serve_store"):
             if values.get(key) is not None:

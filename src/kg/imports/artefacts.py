@@ -160,7 +160,7 @@ class _HashingFile:
         self.file = open(path, "wb")
         self.digest = hashlib.sha256()
 
-    def write(self, data) -> int:  # type: ignore[no-untyped-def]
+    def write(self, data: bytes) -> int:
         self.digest.update(data)
         return self.file.write(data)
 
@@ -194,7 +194,7 @@ class Artefact:
         self.path = path
         self.lenient = lenient
         self._file = _HashingFile(path)
-        self.stream = gzip.GzipFile(filename=str(path), mode="wb", compresslevel=ARTEFACT_COMPRESSLEVEL, fileobj=self._file)  # type: ignore[arg-type]
+        self.stream = gzip.GzipFile(filename=str(path), mode="wb", compresslevel=ARTEFACT_COMPRESSLEVEL, fileobj=self._file)
         self.store = store
         self.quads = 0
         self.sha256: str | None = None
@@ -213,9 +213,9 @@ class Artefact:
         if not quads:
             return
         if isinstance(quads[0], str):
-            data = "".join(quads).encode("utf-8")  # type: ignore[arg-type]
+            data = "".join(quads).encode("utf-8")
         else:
-            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""  # type: ignore[arg-type]
+            data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b""
         self.quads += len(quads)
         self._parts.append(data)
         self._size += len(data)
@@ -292,5 +292,5 @@ class Artefact:
                     # lenient: the lines were made by kg.mapping.LineSink, which has checked every IRI and
                     # language tag (pyoxigraph's own checks) the first time it met it
                     self.store.bulk_load(input=chunk, format=ox.RdfFormat.N_QUADS, lenient=self.lenient)
-        except BaseException as exc:  # noqa: BLE001 - handed to the mapping side
+        except BaseException as exc:
             self._error = exc

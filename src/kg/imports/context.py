@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from pydantic import ValidationError
 
@@ -29,11 +29,13 @@ from kg.mapping import (
     map_project,
 )
 from kg.model.errors import RecordsInvalid
-from kg.model.records import ProjectRecord, SchemeConcept, SubjectConcept
+from kg.model.records import OrganisationMatch, ProjectRecord, SchemeConcept, SubjectConcept
 from kg.model.uris import Minter
 from kg.settings import Settings
 
 CODE_LANGUAGE = "zxx"  # ISO 639-2 "no linguistic content": a concept's label that is only its code
+
+_Read = TypeVar("_Read")  # what a source makes of a row (ImportContext.read_rows)
 
 
 # --------------------------------------------------------------------------- results and errors
@@ -171,14 +173,14 @@ class ConceptBook:
         return len(self._concepts)
 
 
-class _Journal(set):
+class _Journal(set[str]):
     """A set that remembers what was added since :meth:`mark` (to undo a rejected record's additions)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.added: list[str] = []
 
-    def add(self, item: str) -> None:  # type: ignore[override]
+    def add(self, item: str) -> None:
         if item not in self:
             self.added.append(item)
         super().add(item)
@@ -224,7 +226,7 @@ class _CachedCountries:
             code = self._alpha3[uri] = self._table.alpha3(uri)
             return code
 
-    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+    def __getattr__(self, name: str) -> Any:
         return getattr(self._table, name)
 
 
@@ -241,7 +243,7 @@ class ImportContext:
         name: str,
         graph: str,
         work_dir: Path,
-        writer: "Artefact",
+        writer: Artefact,
         registry: OrganisationRegistry,
         progress: Progress | None,
     ):
@@ -283,7 +285,7 @@ class ImportContext:
         self.org_new = 0
         self.org_merged = 0
         self.matches = 0
-        self._match_pairs: set[tuple] = set()
+        self._match_pairs: set[tuple[str, str | None, str, bool, str]] = set()
         self._merged_ids: set[str] = set()
         try:
             curated = load_projects(settings.projects_dir)
@@ -308,7 +310,7 @@ class ImportContext:
             msg = err["msg"].removeprefix("Value error, ")
             self.reject(file, row, loc, msg)
 
-    def read_rows(self, table: TableFile, stats: TableStats, read: Callable[[Row], object]) -> Iterator[tuple[Row, object]]:
+    def read_rows(self, table: TableFile, stats: TableStats, read: Callable[[Row], _Read]) -> Iterator[tuple[Row, _Read]]:
         """The rows of ``table`` with what ``read`` makes of each; a row ``read`` refuses (a
         :class:`CellError`, or a record the model refuses) is counted in ``stats``, reported as a
         reject naming file, row and column, and left out."""
@@ -359,7 +361,8 @@ class ImportContext:
             raise CellError(column, str(exc)) from None
 
     def source_key(self, table_name: str) -> str:
-        return self.mapping.source_keys[table_name]  # type: ignore[index]
+        assert self.mapping.source_keys is not None  # an import's mapping context is made with them
+        return self.mapping.source_keys[table_name]
 
     def add_subject_concepts(self, concepts: Iterable[SubjectConcept]) -> None:
         for c in concepts:
@@ -378,7 +381,7 @@ class ImportContext:
             self.reject(file, row, "-", f"project key {key} is already used by another source's import ({other})")
             return Outcome.REJECTED
         organisations = []
-        matches = []
+        matches: list[tuple[OrganisationMatch, str]] = []
         used: Counter[str] = Counter()
         parts = parts or []
         for i, org in enumerate(record.organisations):
@@ -387,7 +390,8 @@ class ImportContext:
             alpha2 = self.countries.alpha2(country) if country else None
             city = org.city if country else None
             if city:
-                alpha3 = self.countries.alpha3(country) or country.rsplit("/", 1)[-1]  # type: ignore[union-attr]
+                assert country is not None  # a city is kept only with its country
+                alpha3 = self.countries.alpha3(country) or country.rsplit("/", 1)[-1]
                 city = self.registry.city_label(self.minter.place(alpha3, city), city)
             facts = {
                 "legal_name": org.name,
@@ -467,14 +471,15 @@ class ImportContext:
             del self.mapping.errors[errors_before:]
             return Outcome.REJECTED
         self.writer.write(quads)
-        source_key = self.mapping.source_keys.get(file)  # type: ignore[union-attr]
+        assert self.mapping.source_keys is not None  # an import's mapping context is made with them
+        source_key = self.mapping.source_keys.get(file)
         for m, where in matches:
             pair = (m.organisation, m.other, m.rule, m.merged, m.stated_name)
             if pair in self._match_pairs:
                 continue  # the same decision again (an organisation in many projects of one file)
             self._match_pairs.add(pair)
             loc_file = where.rsplit(":", 1)[0]
-            self.writer.write(map_organisation_match(m, self.mapping, self.graph, self.mapping.source_keys.get(loc_file, source_key)))  # type: ignore[union-attr]
+            self.writer.write(map_organisation_match(m, self.mapping, self.graph, self.mapping.source_keys.get(loc_file, source_key)))
             self.matches += 1
         self.projects += 1
         return Outcome.LOADED

@@ -26,6 +26,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
+from typing import ClassVar
 
 from kg.imports.context import ImportContext
 from kg.imports.tables import (
@@ -47,7 +48,9 @@ from kg.model.records import (
     Organisation,
     PartialDate,
     ProjectRecord,
+    Role,
     SchemeConcept,
+    SchemeLevel,
     Source,
 )
 from kg.model.uris import slugify
@@ -189,9 +192,12 @@ def parse_address(text: str) -> tuple[str | None, str | None, str | None]:
 class ErasmusImport:
     """Reads Project Results Platform exports into records (see the module docstring)."""
 
-    source = "erasmus"
-    summary = "Erasmus+ Project Results Platform exports (xlsx or CSV, Partner 1..N columns), Erasmus+ and predecessor programmes."
-    detect_table = staticmethod(detect_table)
+    source: ClassVar[str] = "erasmus"
+    summary: ClassVar[str] = "Erasmus+ Project Results Platform exports (xlsx or CSV, Partner 1..N columns), Erasmus+ and predecessor programmes."
+
+    @staticmethod
+    def detect_table(header: list[str]) -> str | None:  # the module's detect_table (mypy sees no staticmethod(...) as one)
+        return detect_table(header)
 
     def __init__(self, ctx: ImportContext):
         self.ctx = ctx
@@ -309,7 +315,7 @@ class ErasmusImport:
                 out.append(org)
         return out
 
-    def organisation(self, cols: dict[str, tuple[str, str]], role: str) -> Organisation | None:
+    def organisation(self, cols: dict[str, tuple[str, str]], role: Role) -> Organisation | None:
         name_column, raw_name = cols["name"]
         if not raw_name:
             if any(v for _, v in cols.values()):
@@ -334,7 +340,7 @@ class ErasmusImport:
             id="x",
             name=name,
             short_name=short,
-            role=role,  # type: ignore[arg-type]
+            role=role,
             country=country or None,
             city=city if country else None,
             organisation_type=_clean(cols["type"][1]) or None,
@@ -428,7 +434,7 @@ class ErasmusImport:
         self,
         label: str,
         broader: str | None,
-        level: str,
+        level: SchemeLevel,
         *,
         new_id: str | None = None,
         notation: str | None = None,
@@ -445,7 +451,7 @@ class ErasmusImport:
         if cid in self.ctx.curated_concept_ids:
             cid = _cap(f"{cid}-{slugify(label)}")
         self.ctx.concepts.define(
-            SchemeConcept(id=cid, level=level, label=label, notation=notation, broader=broader)  # type: ignore[arg-type]
+            SchemeConcept(id=cid, level=level, label=label, notation=notation, broader=broader)
         )
         if len(self._defined) < 100_000:
             self._defined[args] = cid

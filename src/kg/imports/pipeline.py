@@ -127,7 +127,8 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
 
 def _graph_count(store: ox.Store, graph: str) -> int:
     result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
-    return int(next(iter(result))["n"].value)  # type: ignore[index, call-overload]
+    assert isinstance(result, ox.QuerySolutions)  # a SELECT query
+    return int(next(iter(result))["n"].value)
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -200,7 +201,7 @@ def _run_locked(
     for table in tables:
         try:
             kind = importer(source).detect_table(table.header)
-        except Exception as exc:  # noqa: BLE001 - a corrupt file of any kind
+        except Exception as exc:
             raise ImportFailed(f"{table.name}: cannot read its header: {exc}") from None
         if kind is None:
             what = f"{table.name}: not a {source} table I know (header: {', '.join(table.header[:8])}{' …' if len(table.header) > 8 else ''})"
@@ -222,6 +223,7 @@ def _run_locked(
     registry_closed = False
     writer: Artefact | None = None
     store: ox.Store | None = None
+    ctx: ImportContext | None  # set to None in the finally below, to drop it
     try:
         # the new release, aside, made first, without this import's graph; the graph is bulk-loaded into
         # it while it is being mapped (see Artefact)
@@ -247,13 +249,14 @@ def _run_locked(
         for note in skipped_tables:
             ctx.note(note)
         # source documents: one per file, described once
+        assert ctx.mapping.source_keys is not None  # an import's mapping context is made with them
         for table, _kind in recognised:
             key = f"{source}-{name}-{slugify(table.stem)}"
             n = 2
-            while key in ctx.mapping.source_keys.values():  # type: ignore[union-attr]
+            while key in ctx.mapping.source_keys.values():
                 key = f"{source}-{name}-{slugify(table.stem)}-{n}"
                 n += 1
-            ctx.mapping.source_keys[table.name] = key  # type: ignore[index]
+            ctx.mapping.source_keys[table.name] = key
             writer.write(map_source_document(key, ctx.mapping, graph, title=table.name, sha256=table.sha256()))
 
         importer(source)(ctx).run(recognised)
@@ -367,7 +370,7 @@ def _run_locked(
             with contextlib.suppress(Exception):
                 writer.abort()  # no-op once closed; else waits for a load in progress, loads nothing more
         writer = None
-        ctx = None  # type: ignore[assignment]
+        ctx = None
         store = None  # the new build's store is closed before it may be discarded
         if not promoted:
             if build_dir is not None and build_dir.exists():

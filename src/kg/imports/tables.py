@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
@@ -229,7 +229,7 @@ class TableFile:
                 archive.close()
 
     # ------------------------------------------------------------------ xlsx
-    def _xlsx_path(self):  # type: ignore[no-untyped-def]
+    def _xlsx_path(self) -> _MaterialisedMember:
         return _MaterialisedMember(self)
 
     def _xlsx_rows(self, *, header_only: bool, progress: Callable[[int], None] | None) -> Iterator[Row]:
@@ -317,7 +317,7 @@ def xlsx_header(path: Path) -> tuple[list[str], int | None]:
             top = max(needed)
             with z.open("xl/sharedStrings.xml") as f:
                 index = 0
-                for event, el in ET.iterparse(f, events=("end",)):
+                for _event, el in ET.iterparse(f, events=("end",)):
                     if el.tag == _NS_MAIN + "si":
                         if index in needed:
                             shared[index] = "".join(t.text or "" for t in el.iter(_NS_MAIN + "t"))
@@ -341,7 +341,7 @@ def _column_index(letters: str) -> int:
     return n - 1
 
 
-def _data_sheet(wb):  # type: ignore[no-untyped-def]
+def _data_sheet(wb):
     """CORDIS puts its table on sheet ``DATA``; other exports on their first sheet."""
     return wb["DATA"] if "DATA" in wb.sheetnames else wb.worksheets[0]
 
@@ -377,7 +377,7 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def, override]
+    def readinto(self, buffer) -> int:
         data = self.raw.read(len(buffer))
         n = len(data)
         buffer[:n] = data
@@ -393,7 +393,7 @@ class _LineRecorder:
         self.text = text
         self.lines: list[str] = []
 
-    def __iter__(self) -> "_LineRecorder":
+    def __iter__(self) -> _LineRecorder:
         return self
 
     def __next__(self) -> str:
@@ -547,7 +547,7 @@ def _excerpt(value: str, at: int) -> str:
     return repr(value[max(0, at - 15) : at + 15])
 
 
-def _raise(column: str, reason: str):  # type: ignore[no-untyped-def]
+def _raise(column: str, reason: str) -> NoReturn:
     raise CellError(column, reason)
 
 

@@ -21,12 +21,13 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 import pycountry
 import pyoxigraph as ox
 
-from kg.settings import Settings
 from kg.model.namespaces import ATOLD, EU_COUNTRY, RDF, SKOS
+from kg.settings import Settings
 
 TABLE_PATH = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")  # under Settings.data_dir
 
@@ -98,11 +99,13 @@ class CountryTable:
         mapped: dict[ox.BlankNode, dict[str, str]] = defaultdict(dict)  # at:MappedCode nodes
         mapped_of: list[tuple[str, ox.BlankNode]] = []
         for t in triples:
-            s, p, o = t.subject, t.predicate.value, t.object
+            # the table is RDF/XML of RDF 1.1: no triple terms
+            s, p, o = t.subject, t.predicate.value, cast("ox.NamedNode | ox.BlankNode | ox.Literal", t.object)
             if isinstance(s, ox.BlankNode):
                 if isinstance(o, ox.Literal):
                     mapped[s][p] = o.value
                 continue
+            assert isinstance(s, ox.NamedNode)  # no subject is a triple term (pyoxigraph's stub still allows one)
             if p == str(RDF.type) and o.value == str(SKOS.Concept):
                 self._concept(s.value)
             elif p == str(ATOLD["authority-code"]):
@@ -151,7 +154,7 @@ class CountryTable:
         return found
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "CountryTable":
+    def from_file(cls, path: str | Path) -> CountryTable:
         """The table in ``path`` (RDF/XML), parsed once per file version."""
         resolved = Path(path).resolve()
         return _load_table(str(resolved), resolved.stat().st_mtime_ns)

@@ -39,11 +39,11 @@ import json
 import re
 import sqlite3
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
-from kg.model.records import OrganisationMatch, ProjectRecord
+from kg.model.records import MatchRule, OrganisationMatch, ProjectRecord
 from kg.model.uris import slugify
 
 # Legal forms written after a name (compared after normalisation, where "S.R.L." is "srl").
@@ -255,7 +255,7 @@ class OrganisationRegistry:
             self.db.close()
 
     # ------------------------------------------------------------------ seeds
-    def register_seed(self, records: Iterable[ProjectRecord], resolve_country) -> None:  # type: ignore[no-untyped-def]
+    def register_seed(self, records: Iterable[ProjectRecord], resolve_country: Callable[[str], str | None]) -> None:
         """Curated organisations (data/projects), so imports can merge into them. ``resolve_country``
         turns what a record writes into the EU authority URI (None when it does not resolve)."""
         for record in records:
@@ -425,7 +425,7 @@ class OrganisationRegistry:
         """Which organisation ``occ`` is (merging by PIC or name + country + city), and what to state."""
         matches: list[OrganisationMatch] = []
         chosen: str | None = None
-        rule: str | None = None
+        rule: MatchRule | None = None
         reused_own = False
 
         def pick(ids: list[str]) -> str | None:
@@ -525,7 +525,7 @@ class OrganisationRegistry:
                     OrganisationMatch(
                         organisation=chosen,
                         other=None,
-                        rule=rule,  # type: ignore[arg-type]
+                        rule=rule,
                         merged=True,
                         evidence=evidence,
                         stated_name=occ.name,

@@ -13,13 +13,13 @@ import functools
 import re
 from collections import defaultdict
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, cast
 
 import pyoxigraph as ox
 
-from kg.settings import Settings
 from kg.linking.countries import normalise
 from kg.model.namespaces import RDF, SDG, SDGO, SKOS
+from kg.settings import Settings
 
 KOS_PATH = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")  # under Settings.data_dir
 
@@ -51,7 +51,9 @@ class SdgKos:
         indicator_of: dict[str, str] = {}
         compact: dict[str, str] = {}
         for t in triples:
-            s, p, o = t.subject.value, t.predicate.value, t.object
+            assert not isinstance(t.subject, ox.Triple)  # no subject is a triple term (pyoxigraph's stub still allows one)
+            # the KOS is Turtle of RDF 1.1: no triple terms
+            s, p, o = t.subject.value, t.predicate.value, cast("ox.NamedNode | ox.BlankNode | ox.Literal", t.object)
             if p == str(RDF.type) and o.value == str(SDGO.Goal):
                 self._goals.add(s)
             elif p == str(SDGO.isTargetOf):
@@ -74,7 +76,7 @@ class SdgKos:
         self._goal_numbers = sorted(int(g.removeprefix(_NS)) for g in self._goals)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "SdgKos":
+    def from_file(cls, path: str | Path) -> SdgKos:
         """The KOS in ``path`` (Turtle), parsed once per file version."""
         resolved = Path(path).resolve()
         return _load_kos(str(resolved), resolved.stat().st_mtime_ns)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 from rdflib import Namespace
 from rdflib.namespace import (
     DCAT,
@@ -15,6 +17,7 @@ from rdflib.namespace import (
     SDO,
     SKOS,
     XSD,
+    DefinedNamespace,
 )
 
 KG = Namespace("https://w3id.org/euprojects/def#")  # this project's ontology
@@ -32,7 +35,11 @@ VANN = Namespace("http://purl.org/vocab/vann/")
 DCT = DCTERMS
 SCHEMA = SDO
 
-PREFIXES: dict[str, Namespace] = {
+# rdflib's well-known vocabularies (DCTERMS, RDF, XSD …) are DefinedNamespace classes, not Namespace
+# objects; both give their IRI with str()
+Vocabulary: TypeAlias = Namespace | type[DefinedNamespace]
+
+PREFIXES: dict[str, Vocabulary] = {
     "kg": KG,
     "eurio": EURIO,
     "frapo": FRAPO,

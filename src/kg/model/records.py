@@ -78,7 +78,7 @@ class PartialDate:
         return self.lexical()
 
     @classmethod
-    def parse(cls, value: Any) -> "PartialDate":
+    def parse(cls, value: Any) -> PartialDate:
         if isinstance(value, PartialDate):
             return value
         if isinstance(value, date):
@@ -233,7 +233,7 @@ class ExpectedResult(_Model):
     scope: LangText | None = None
 
     @model_validator(mode="after")
-    def _range(self) -> "ExpectedResult":
+    def _range(self) -> ExpectedResult:
         if self.quantity is not None and (self.min is not None or self.max is not None):
             raise ValueError("give either quantity or a min/max range, not both")
         if self.min is not None and self.max is not None and self.min > self.max:
@@ -435,7 +435,7 @@ class ProgrammeScheme(_Model):
     concepts: list[SchemeConcept] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _references(self) -> "ProgrammeScheme":
+    def _references(self) -> ProgrammeScheme:
         ids = [c.id for c in self.concepts]
         dupes = {i for i in ids if ids.count(i) > 1}
         if dupes:

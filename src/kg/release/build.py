@@ -8,9 +8,9 @@ it was. Progress is reported through an optional callback so the CLI can draw ba
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import pyoxigraph
 from pyoxigraph import Quad, RdfFormat
@@ -118,10 +118,12 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     for graph, quads in graphs.items():
         if graph == minter.programmes_graph:
             for q in quads:
+                assert not isinstance(q.subject, pyoxigraph.Triple)  # pyoxigraph's stub allows one; it makes none
                 origin.setdefault(q.subject.value, _rel(settings, settings.programmes_file))
     for path, record in records:  # everything else in a record's graph comes from that record
         graph = minter.source_graph(Path(record.source.path).stem)
         for q in graphs.get(graph, []):
+            assert not isinstance(q.subject, pyoxigraph.Triple)  # pyoxigraph's stub allows one; it makes none
             origin.setdefault(q.subject.value, _rel(settings, path))
 
     _note(progress, "reading ontology and vocabularies")

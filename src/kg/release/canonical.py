@@ -33,7 +33,7 @@ import pyoxigraph as ox
 
 __all__ = ["canonical_quads", "nquad_line", "sort_quads", "sort_triples", "triple_line"]
 
-Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph  # a triple term can be an object
 
 
 def _h(text: str) -> str:
@@ -41,7 +41,7 @@ def _h(text: str) -> str:
 
 
 def _positions(q: ox.Quad) -> tuple[Term, Term, Term, Term]:
-    return (q.subject, q.predicate, q.object, q.graph_name)  # type: ignore[return-value]
+    return (q.subject, q.predicate, q.object, q.graph_name)
 
 
 def _term(t: Term) -> str:
@@ -136,7 +136,7 @@ def canonical_quads(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
         return nodes[t] if isinstance(t, ox.BlankNode) else t
 
     return [
-        ox.Quad(swap(q.subject), q.predicate, swap(q.object), swap(q.graph_name))  # type: ignore[arg-type]
+        ox.Quad(swap(q.subject), q.predicate, swap(q.object), swap(q.graph_name))  # type: ignore[arg-type]  # swap keeps each position's kind
         for q in quads
     ]
 

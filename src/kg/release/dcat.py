@@ -78,7 +78,7 @@ class CatalogInfo:
     )
 
     @classmethod
-    def from_env(cls) -> "CatalogInfo":
+    def from_env(cls) -> CatalogInfo:
         values = {
             field: os.environ[var]
             for field, var in (
@@ -88,16 +88,18 @@ class CatalogInfo:
             )
             if os.environ.get(var, "").strip()
         }
-        return cls(**values)
+        return cls(**values)  # type: ignore[arg-type]  # only the str fields come from the environment
 
 
 # --------------------------------------------------------------------------- facts from the store
 
-_PREFIXES = "PREFIX kg: <%s>\nPREFIX skos: <%s>\nPREFIX dct: <%s>\n" % (KG, SKOS, DCT)
+_PREFIXES = f"PREFIX kg: <{KG}>\nPREFIX skos: <{SKOS}>\nPREFIX dct: <{DCT}>\n"
 
 
 def _rows(store: Store, sparql: str) -> list[ox.QuerySolution]:
-    return list(store.query(_PREFIXES + sparql))  # type: ignore[arg-type]
+    result = store.query(_PREFIXES + sparql)
+    assert isinstance(result, ox.QuerySolutions)  # a SELECT query
+    return list(result)
 
 
 def _bound(lit: ox.Literal, *, end: bool) -> str:
@@ -173,7 +175,7 @@ class _Graph:
         return ox.NamedNode(str(value))
 
     def add(self, s: object, p: object, o: object) -> None:
-        self.triples.append(ox.Triple(self._node(s), self._node(p), self._node(o)))  # type: ignore[arg-type]
+        self.triples.append(ox.Triple(self._node(s), self._node(p), self._node(o)))  # type: ignore[arg-type]  # s, p: IRIs, never literals
 
     def text(self, s: object, p: object, value: str, lang: str | None = "en") -> None:
         self.add(s, p, ox.Literal(value, language=lang) if lang else ox.Literal(value))
@@ -399,7 +401,7 @@ def authority_statements(settings: Settings) -> list[ox.Triple]:
     return out
 
 
-def load_shapes(shapes: Sequence[Path]):  # type: ignore[no-untyped-def]
+def load_shapes(shapes: Sequence[Path]):
     """The DCAT-AP shapes files as one rdflib graph, repaired where the release is incomplete.
 
     DCAT-AP 3.0.1's ``dcat-ap-SHACL.ttl`` names two property shapes of ``dcat:DataService``
@@ -432,7 +434,7 @@ def load_shapes(shapes: Sequence[Path]):  # type: ignore[no-untyped-def]
     return graph
 
 
-def validate_catalog(catalog: bytes | Path, shapes: Sequence[Path], *, settings: Settings | None = None):  # type: ignore[no-untyped-def]
+def validate_catalog(catalog: bytes | Path, shapes: Sequence[Path], *, settings: Settings | None = None) -> Report:
     """pySHACL over a catalogue (Turtle) and, with ``settings``, the authority tables' concept
     statements; a :class:`kg.validation.report.Report` of the top-level results.
 

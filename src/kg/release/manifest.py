@@ -106,7 +106,7 @@ class Release:
     def by_role(self, role: str) -> list[ReleaseFile]:
         return [f for f in self.files if f.role == role]
 
-    def with_files(self, files: list[ReleaseFile]) -> "Release":
+    def with_files(self, files: list[ReleaseFile]) -> Release:
         return replace(self, files=list(files))
 
     def download_url(self, name: str) -> str:

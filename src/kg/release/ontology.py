@@ -53,7 +53,7 @@ def _prep_module(ontology_dir: Path) -> ModuleType:
     return module
 
 
-def _rdflib_graph(triples: list[ox.Triple]):  # type: ignore[no-untyped-def]
+def _rdflib_graph(triples: list[ox.Triple]):
     """An rdflib graph of the triples that keeps the blank nodes' labels."""
     import rdflib
 
@@ -82,7 +82,7 @@ def _sorted_set_members() -> Iterator[None]:
 
     original = pu.intersperse
 
-    def intersperse(items, sep):  # type: ignore[no-untyped-def]
+    def intersperse(items, sep):
         return original(sorted(items, key=str) if isinstance(items, (set, frozenset)) else items, sep)
 
     pu.intersperse = intersperse

@@ -111,5 +111,5 @@ def publish_release(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     build = build_id if build_id is not None else store_build_id(store)
-    write_file(out_dir, PUBLISHED_FROM, f"{build or ''}\n".encode("utf-8"))
+    write_file(out_dir, PUBLISHED_FROM, f"{build or ''}\n".encode())
     return replace(release.with_files(files), out_dir=out_dir)

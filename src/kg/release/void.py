@@ -59,12 +59,17 @@ class VoidCounts:
     """The figures of a VoID description, each from one SPARQL query over the union graph."""
 
     def __init__(self, store: Store, uri_space: str) -> None:
+        def select(sparql: str) -> ox.QuerySolutions:
+            result = store.query(sparql)
+            assert isinstance(result, ox.QuerySolutions)  # a SELECT query
+            return result
+
         def one(sparql: str) -> int:
-            rows = list(store.query(sparql))  # type: ignore[arg-type]
+            rows = list(select(sparql))
             return int(rows[0]["n"].value) if rows else 0
 
         def pairs(sparql: str, key: str) -> dict[str, int]:
-            return {r[key].value: int(r["n"].value) for r in store.query(sparql)}  # type: ignore[union-attr]
+            return {r[key].value: int(r["n"].value) for r in select(sparql)}
 
         rdf_type = f"<{RDF.type}>"
         self.triples = one(f"SELECT (COUNT(*) AS ?n) WHERE {{ {_DISTINCT} }}")
@@ -84,7 +89,7 @@ class VoidCounts:
             key: one(f"SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{ ?s <{pred}> ?o }} }}")
             for key, pred, *_ in LINKSETS
         }
-        examples = list(store.query(f"SELECT ?p WHERE {{ ?p {rdf_type} <{KG.Project}> }} ORDER BY STR(?p) LIMIT 1"))  # type: ignore[arg-type]
+        examples = list(select(f"SELECT ?p WHERE {{ ?p {rdf_type} <{KG.Project}> }} ORDER BY STR(?p) LIMIT 1"))
         self.example = examples[0]["p"].value if examples else None
 
 
@@ -111,7 +116,7 @@ def void_triples(release: Release, counts: VoidCounts) -> list[ox.Triple]:
         return v if isinstance(v, (ox.NamedNode, ox.Literal)) else ox.NamedNode(str(v))
 
     def add(s: object, p: object, o: object) -> None:
-        out.append(ox.Triple(node(s), node(p), node(o)))  # type: ignore[arg-type]
+        out.append(ox.Triple(node(s), node(p), node(o)))  # type: ignore[arg-type]  # s, p: IRIs, never literals
 
     def num(s: object, p: object, n: int) -> None:
         add(s, p, ox.Literal(str(n), datatype=ox.NamedNode(str(XSD.integer))))

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypedDict
 
 import pyoxigraph as ox
 
@@ -57,6 +58,25 @@ def _graph_node(graph: str) -> ox.NamedNode | ox.BlankNode:
 
 def _graph_name(node: ox.NamedNode | ox.BlankNode) -> str:
     return node.value if isinstance(node, ox.NamedNode) else f"_:{node.value}"
+
+
+# The keyword arguments passed on to pyoxigraph, only those given (pyoxigraph's own defaults otherwise).
+class _QueryOptions(TypedDict, total=False):
+    base_iri: str
+    use_default_graph_as_union: bool
+    default_graph: list[ox.NamedNode | ox.BlankNode | ox.DefaultGraph]
+    named_graphs: list[ox.NamedNode | ox.BlankNode]
+
+
+class _LoadOptions(TypedDict, total=False):
+    format: ox.RdfFormat
+    base_iri: str | None
+    to_graph: ox.NamedNode | ox.BlankNode
+
+
+class _DumpOptions(TypedDict, total=False):
+    format: ox.RdfFormat
+    from_graph: ox.NamedNode | ox.BlankNode
 
 
 class OxigraphStore(StoreBase):
@@ -113,7 +133,7 @@ class OxigraphStore(StoreBase):
         base_iri: str | None = None,
     ) -> QueryResult:
         store = self.native
-        kwargs: dict[str, object] = {}
+        kwargs: _QueryOptions = {}
         if base_iri:
             kwargs["base_iri"] = base_iri
         if self._use_union(sparql, default_graph, named_graphs, union_default_graph):
@@ -123,7 +143,7 @@ class OxigraphStore(StoreBase):
             kwargs["default_graph"] = [_graph_node(g) for g in default_graph or []]
             kwargs["named_graphs"] = [_graph_node(g) for g in named_graphs or []]
         try:
-            return store.query(sparql, **kwargs)  # type: ignore[arg-type]
+            return store.query(sparql, **kwargs)
         except SyntaxError as exc:
             raise QuerySyntaxError(str(exc)) from exc
         except (OSError, RuntimeError) as exc:
@@ -172,15 +192,15 @@ class OxigraphStore(StoreBase):
         fmt = require_rdf_format(format)
         if graph is not None and fmt.supports_datasets:
             raise ValueError(f"{fmt.name} carries its own graphs; load it without graph=")
-        kwargs: dict[str, object] = {"format": fmt, "base_iri": base_iri}
+        kwargs: _LoadOptions = {"format": fmt, "base_iri": base_iri}
         if graph is not None:
             kwargs["to_graph"] = _graph_node(graph)
         store = self.native
         try:
             if path is not None:
-                store.bulk_load(path=str(path), **kwargs)  # type: ignore[arg-type]
+                store.bulk_load(path=str(path), **kwargs)
             else:
-                store.load(input=data, **kwargs)  # type: ignore[arg-type]
+                store.load(input=data, **kwargs)
         except SyntaxError as exc:
             raise StoreError(f"invalid {fmt.name} data{f' in {path}' if path else ''}: {exc}") from exc
         except (OSError, RuntimeError, ValueError) as exc:
@@ -208,11 +228,11 @@ class OxigraphStore(StoreBase):
         fmt = require_rdf_format(format)
         if graph is None and not fmt.supports_datasets:
             raise ValueError(f"{fmt.name} holds one graph; name it with graph= or use nquads/trig/jsonld")
-        kwargs: dict[str, object] = {"format": fmt}
+        kwargs: _DumpOptions = {"format": fmt}
         if graph is not None:
             kwargs["from_graph"] = _graph_node(graph)
         try:
-            out = self.native.dump(**kwargs)  # type: ignore[arg-type]
+            out = self.native.dump(**kwargs)
         except (OSError, RuntimeError) as exc:
             raise StoreError(f"dump failed: {exc}") from exc
         assert out is not None

@@ -155,7 +155,7 @@ class _Worker:
             self.error(400 if isinstance(exc.__cause__, SyntaxError) else 500, exc.message)
         except _PipeGone:
             raise
-        except Exception as exc:  # noqa: BLE001 - report it and stay alive for the next job
+        except Exception as exc:
             self.error(500, f"{type(exc).__name__}: {exc}")
 
     def op_query(self, store: Any, job: dict[str, Any]) -> None:
@@ -167,6 +167,7 @@ class _Worker:
             named_graphs=job.get("named_graphs"),
             base_iri=job.get("base_iri"),
         )
+        fmt: ox.RdfFormat | ox.QueryResultsFormat | None
         if isinstance(result, ox.QueryTriples):
             kind, name = "graph", job.get("graph_format")
             fmt = rdf_format(name) if name else None
@@ -177,6 +178,7 @@ class _Worker:
         if fmt is None:
             self.error(406, "no acceptable format", kind=kind)
             return
+        assert name is not None  # fmt is None whenever no name was given
         self.stream(kind, name, lambda out: result.serialize(output=out, format=fmt))
 
     def op_update(self, store: Any, job: dict[str, Any]) -> None:
@@ -337,7 +339,7 @@ def _recv(conn: Connection, timeout: float) -> bytes:
 class Running:
     """A job whose first answer has arrived: ``kind``/``format`` and the result's chunks."""
 
-    pool: "Pool"
+    pool: Pool
     proc: _Proc | None
     deadline: float
     kind: str | None = None
@@ -437,11 +439,13 @@ class Pool:
             process: subprocess.Popen[bytes] | None = None
             parent: Connection | None = None
             try:
-                process, parent = await loop.run_in_executor(self._executor, _start_process, self.writable)
+                # (through a name of its own: mypy would type the awaited pair from the Optional targets)
+                started = await loop.run_in_executor(self._executor, _start_process, self.writable)
+                process, parent = started
                 message = await loop.run_in_executor(self._executor, _recv, parent, 60.0)
                 if message != READY:
                     raise RuntimeError(f"unexpected first message {message[:20]!r}")
-            except Exception as exc:  # noqa: BLE001 - keep trying: a pool without workers answers nothing
+            except Exception as exc:
                 log.error("could not start a query worker (%s); retrying in %.1f s", exc, delay)
                 if process is not None:
                     process.kill()

@@ -55,7 +55,8 @@ _QUERY_ACCEPT = (
 
 
 def _media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type: str = response.headers.get("content-type", "")  # httpx types Headers.get as Any
+    return content_type.split(";")[0].strip().lower()
 
 
 def _default_update_endpoint(query_endpoint: str) -> str:
@@ -397,7 +398,7 @@ class RemoteSparqlStore(StoreBase):
             return serialize_result(result, fmt)
         rows = self._select("SELECT ?s ?p ?o ?g WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
         quads = [
-            ox.Quad(r["s"], r["p"], r["o"], r["g"] if r["g"] is not None else ox.DefaultGraph())  # type: ignore[arg-type]
+            ox.Quad(r["s"], r["p"], r["o"], r["g"] if r["g"] is not None else ox.DefaultGraph())
             for r in rows
         ]
         return ox.serialize(quads, format=fmt) or b""

@@ -9,8 +9,8 @@ handing the validator tens of thousands of labels).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import pyoxigraph
 import rdflib

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import rdflib
 from rdflib.namespace import RDF, SH
@@ -32,7 +32,7 @@ class _PreparedQueries(rdflib.Graph):
         super().__init__(store=graph.store, identifier=graph.identifier, namespace_manager=graph.namespace_manager)
         self._prepared: dict = {}
 
-    def query(self, query_object, processor="sparql", result="sparql", initNs=None, initBindings=None,  # noqa: N803
+    def query(self, query_object, processor="sparql", result="sparql", initNs=None, initBindings=None,
               use_store_provided=True, **kwargs):
         if isinstance(query_object, str) and processor == "sparql":
             from rdflib.plugins.sparql.processor import prepareQuery

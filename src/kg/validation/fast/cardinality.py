@@ -64,7 +64,7 @@ def compile_max_count(ctx, shape):
         def cond(f, fresh, path=path, n=n):
             return f"!{at_least(f, path, n + 1, fresh)}"
 
-        def build(f, fresh, top, cond=cond, path=path, n=n):
+        def build(f, fresh, top, cond=cond, path=path, n=n, nullable=nullable):
             if top and f.startswith("?") and not nullable:
                 y = fresh("y")
                 return Frag(f"{{ SELECT {f} WHERE {{ {f} {path} {y} }} GROUP BY {f} HAVING (COUNT(DISTINCT {y}) > {n}) }}")

@@ -29,11 +29,13 @@ boolean expressions (:meth:`Compiler.conforms`), evaluated inside those queries.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import cast
 
 import rdflib
 from rdflib import BNode, URIRef
+from rdflib.term import Identifier
 
 from kg.validation.fast import (
     cardinality,
@@ -98,6 +100,8 @@ class PathScan:
     distinct: bool = False  # evaluate the conditions once per distinct value
     flags: list[tuple[int, str]] = field(default_factory=list)  # (cond index, focus set key) per flag ?f<k>
     tests: dict[str, str] = field(default_factory=dict)  # focus set key -> boolean over ?this
+    # use -> focus set key, set by the engine (run_item) before it runs the scan
+    use_focus: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     def finish(self, use_focus: dict[int, str], tests: dict[str, str]) -> None:
         self.flags = sorted({(i, use_focus[u]) for i, us in enumerate(self.uses) for u in us})
@@ -166,6 +170,8 @@ class AntiJoin:
     uses: list[int] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # focus set key per flag ?f<k>
     tests: dict[str, str] = field(default_factory=dict)
+    # use -> focus set key, set by the engine (run_item) before it runs the join
+    use_focus: dict[int, str] = field(default_factory=dict, repr=False, compare=False)
 
     def finish(self, use_focus: dict[int, str], tests: dict[str, str]) -> None:
         self.flags = sorted({use_focus[u] for u in self.uses})
@@ -264,7 +270,7 @@ class Plan:
 
 
 class Compiler:
-    def __init__(self, shapes: rdflib.Graph, subclasses: Callable[[URIRef], list[URIRef]] | None = None,
+    def __init__(self, shapes: rdflib.Graph, subclasses: Callable[[Identifier], list[URIRef]] | None = None,
                  count: Callable[[str], int] | None = None):
         self.g = shapes
         self._subclasses = subclasses
@@ -298,7 +304,7 @@ class Compiler:
     def shape_label(self, node) -> str:
         return self.qname(node) if isinstance(node, URIRef) else "[blank node shape]"
 
-    def subclasses(self, cls: URIRef) -> list[URIRef]:
+    def subclasses(self, cls: Identifier) -> list[Identifier]:
         if self._subclasses is None:
             return [cls]
         return sorted(set(self._subclasses(cls)) | {cls})
@@ -361,7 +367,7 @@ class Compiler:
             checks = self.checks(shape)
             vconds = [c.cond for c in checks if isinstance(c, ValueCheck)]
             if vconds:
-                if shape.is_property_shape:
+                if shape.path is not None:  # a property shape
                     y = self.fresh("y")
                     ok = " && ".join(wrap(c(y)) for c in vconds)
                     parts.append(f"NOT EXISTS {{ {var} {shape.path.sparql} {y} . FILTER(!({ok})) }}")
@@ -388,7 +394,7 @@ class Compiler:
         self._path_scans: dict = {}
         self._focus_scans: dict[str, FocusScan] = {}
         self._cond_cache: dict[tuple, str] = {}
-        self._shared: dict[tuple, object] = {}  # (shape, check) -> the FragQuery / SparqlQuery run over the whole graph
+        self._shared: dict[str, FragQuery | SparqlQuery] = {}  # query text -> the FragQuery / SparqlQuery run over the whole graph
         self._class_sets: dict[str, FocusSet] = {}  # focus sets that are the instances of classes
         roots = shapes_with_targets(self.g)
         for node in roots:
@@ -400,7 +406,8 @@ class Compiler:
         if self._count is not None:
             self._split_small_classes(plan)
         plan.items = list(self._path_scans.values()) + list(self._focus_scans.values()) + plan.items
-        use_focus = {i: u.focus_set for i, u in enumerate(plan.uses)}
+        # (every use is made by _emit, with the key of its focus set)
+        use_focus = {i: cast(str, u.focus_set) for i, u in enumerate(plan.uses)}
         for item in plan.items:
             if isinstance(item, (PathScan, AntiJoin, MissingValues)):
                 item.finish(use_focus, plan.focus_tests)
@@ -416,18 +423,21 @@ class Compiler:
         scan stays: its values are decoded once for all of them. Needs two counts on the data per
         candidate (the classes' instances; the path's values, up to SPLIT_RATIO times that)."""
         class_counts: dict[str, int] = {}
+        count = self._count
+        assert count is not None  # plan() splits only with a counter
 
         def instances(fs: str) -> int:
             if fs not in class_counts:
                 classes = self._class_sets[fs].classes()
-                class_counts[fs] = self._count(
+                assert classes is not None  # _class_sets holds the focus sets that are classes' instances
+                class_counts[fs] = count(
                     f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?_c {{ {' '.join(classes)} }} ?_s {TYPE} ?_c }}")
             return class_counts[fs]
 
         for key, scan in list(self._path_scans.items()):
             if not isinstance(scan, PathScan) or scan.distinct:
                 continue
-            focus = [{plan.uses[u].focus_set for u in us} for us in scan.uses]
+            focus = [{cast(str, plan.uses[u].focus_set) for u in us} for us in scan.uses]  # (as in plan())
             every = set().union(*focus) if focus else set()
             value_counts: dict[int, int] = {}  # LIMIT -> the path's values counted up to it
             moved: dict[str, list[int]] = {}  # focus set -> cond indexes
@@ -437,7 +447,7 @@ class Compiler:
                 total = sum(instances(fs) for fs in sets)
                 limit = self.SPLIT_RATIO * total + 1
                 if value_counts.get(limit) is None:  # checks of one scan often share their focus sets
-                    value_counts[limit] = self._count(
+                    value_counts[limit] = count(
                         f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT ?_s WHERE {{ ?_s {scan.path} ?_o }} LIMIT {limit} }} }}")
                 if value_counts[limit] >= limit:
                     for fs in sets:
@@ -508,11 +518,11 @@ class Compiler:
                         messages=list(shape.messages), default_message=c.default_message,
                         path=shape.path, focus_set=fs.key)
             if isinstance(c, ValueCheck):
-                if shape.is_property_shape and not shape.path.nullable:
+                if shape.path is not None and not shape.path.nullable:  # a property shape
                     self._register_focus_set(fs)
                     if c.anti is not None:  # sh:class: an anti-join, far cheaper in Oxigraph than EXISTS per value
                         instances = c.anti("?value")
-                        key = ("anti", shape.path.sparql, instances.replace(self._last_fresh(instances), "?_c"))
+                        key: tuple[object, ...] = ("anti", shape.path.sparql, instances.replace(self._last_fresh(instances), "?_c"))
                         join = self._path_scans.get(key)
                         if join is None:
                             join = self._path_scans[key] = AntiJoin(shape.path.sparql, instances)
@@ -527,7 +537,7 @@ class Compiler:
                         scan = self._path_scans[shape.path.sparql] = PathScan(shape.path.sparql)
                     scan.distinct = scan.distinct or (c.expensive and "EXISTS" in cond)
                     self._add_cond(scan, cond, self._use(**base))
-                elif shape.is_property_shape:  # a path that may be of length zero: enumerate focus nodes
+                elif shape.path is not None:  # a path that may be of length zero: enumerate focus nodes
                     v = "?value"
                     text = (f"SELECT DISTINCT ?this ?value WHERE {{ {fs.pattern('?this', self.fresh)} "
                             f"?this {shape.path.sparql} {v} . FILTER(!{wrap(c.cond(v))}) }}")
@@ -543,7 +553,7 @@ class Compiler:
                     if cond is None:
                         cond = self._cond_cache[key] = c.cond("?this")
                     self._add_cond(self._focus_scan(fs), cond, self._use(**base, value_is_focus=True))
-            elif c.anti is not None and (not shape.is_property_shape or not shape.path.nullable):
+            elif c.anti is not None and (shape.path is None or not shape.path.nullable):  # a node shape, or a path never of length zero
                 # sh:minCount, sh:hasValue: the focus nodes without a matching value, by anti-join;
                 # one per pattern, for every focus set (the right side's hash table is built once)
                 anti = c.anti("?this")
@@ -606,6 +616,7 @@ class Compiler:
                 if c.free:  # the same query for every shape and focus set that uses this constraint
                     shared = self._shared.get(frag.text)
                     if shared is not None:
+                        assert isinstance(shared, FragQuery)  # a fragment's text is never a whole SPARQL constraint query
                         self._register_focus_set(fs)
                         shared.uses.append(self._use(**base, no_value="value" not in shared.columns))
                         continue
@@ -647,7 +658,7 @@ def custom_parameters(g: rdflib.Graph) -> set:
 
 
 def shapes_with_targets(g: rdflib.Graph) -> list:
-    nodes = set()
+    nodes: set[rdflib.term.Node] = set()
     for p in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
         nodes.update(g.subjects(p, None))
     for t in (SH.NodeShape, SH.PropertyShape):
@@ -665,7 +676,7 @@ def shapes_with_targets(g: rdflib.Graph) -> list:
     return sorted(nodes, key=lambda n: (isinstance(n, BNode), str(n)))
 
 
-def compile_plan(shapes: rdflib.Graph, subclasses: Callable[[URIRef], list[URIRef]] | None = None,
+def compile_plan(shapes: rdflib.Graph, subclasses: Callable[[Identifier], list[URIRef]] | None = None,
                  count: Callable[[str], int] | None = None) -> Plan:
     """``subclasses``: the data's rdfs:subClassOf closure; ``count``: runs a COUNT query on the data
     (statistics for choosing how to scan; without it the plan does not depend on data sizes)."""

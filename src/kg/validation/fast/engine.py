@@ -14,6 +14,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeAlias
 
 import pyoxigraph as ox
 
@@ -34,6 +35,9 @@ __all__ = ["ValidationFailure", "data_counter", "run_plan", "encode", "subclass_
 
 CHUNK = 2000  # focus nodes per VALUES block when checking candidates against targets
 GUARD_LIMIT = 20000  # beyond this many multi-valued nodes a guarded check runs over all its focus nodes
+
+_Term: TypeAlias = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple  # a term of a query solution
+_Raw: TypeAlias = tuple[int, tuple | None, tuple | None, tuple | None, dict[str, tuple | None]]  # a raw result (see above)
 
 
 class ValidationFailure(Exception):
@@ -65,7 +69,7 @@ def _true(term) -> bool:
 
 def _verify(store, union, test: str, candidates: set) -> set:
     """The candidates that are focus nodes of the set whose membership test is ``test``."""
-    out = set()
+    out: set[_Term] = set()
     named = [c for c in candidates if not isinstance(c, ox.BlankNode)]
     for i in range(0, len(named), CHUNK):
         chunk = " ".join(str(c) for c in named[i:i + CHUNK])
@@ -81,7 +85,7 @@ def _verify(store, union, test: str, candidates: set) -> set:
 
 def _flag_rows(item, rows) -> list:
     """Rows with flags ?f<k> -> raw results for the uses behind each true flag."""
-    out = []
+    out: list[_Raw] = []
     for r in rows:
         this, value = encode(r["this"]), encode(r["value"])
         for k, flag in enumerate(item.flags):
@@ -116,7 +120,7 @@ def _run_anti_join(store, union, item: AntiJoin) -> list:
 
 
 def _run_focus_scan(store, union, item: FocusScan) -> list:
-    out = []
+    out: list[_Raw] = []
     n = len(item.conds)
     for r in _query(store, item.query(), union):
         this = encode(r["this"])
@@ -128,7 +132,7 @@ def _run_focus_scan(store, union, item: FocusScan) -> list:
 
 
 def _run_class_scan(store, union, item: ClassScan) -> list:
-    out = []
+    out: list[_Raw] = []
     n = len(item.conds)
     for r in _query(store, item.query(), union):
         this, value = encode(r["this"]), encode(r["value"])
@@ -211,7 +215,7 @@ def _counts_equal(store, union, text: str) -> bool:
 
 def run_item(store, union: bool, item, tests: dict, use_focus: dict) -> list:
     if isinstance(item, MissingValues):
-        out = []
+        out: list[_Raw] = []
         for r in _query(store, item.query(), union):
             this = encode(r["this"])
             for k, fs in enumerate(item.flags):
@@ -344,7 +348,7 @@ def subclass_map(store: ox.Store, union: bool = False):
                     todo.append(s)
         return [URIRef(s) for s in sorted(seen)]
 
-    subclasses.key = key  # the rdfs:subClassOf statements the function answers from (a plan cache key)
+    subclasses.key = key  # type: ignore[attr-defined]  # the rdfs:subClassOf statements the function answers from (a plan cache key)
     return subclasses
 
 

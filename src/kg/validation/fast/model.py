@@ -13,12 +13,13 @@ A constraint component compiles (see the family modules) to either
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import rdflib
 from rdflib import Literal, URIRef
 from rdflib.collection import Collection
+from rdflib.term import Identifier
 
 from kg.validation.fast.paths import Path, parse_path
 from kg.validation.fast.terms import RDF, RDFS, SH, Unsupported
@@ -116,7 +117,7 @@ class Shape:
     def __init__(self, g: rdflib.Graph, node) -> None:
         self.g = g
         self.node = node
-        self.params: dict[URIRef, list] = {}
+        self.params: dict[rdflib.term.Node, list] = {}
         for p, o in g.predicate_objects(node):
             self.params.setdefault(p, []).append(o)
         path = self.one(SH.path)
@@ -148,8 +149,8 @@ class Shape:
         return self.params.get(p, [])
 
     # ------------------------------------------------------------------ targets
-    def targets(self) -> list[tuple[str, rdflib.term.Node]]:
-        out: list[tuple[str, rdflib.term.Node]] = []
+    def targets(self) -> list[tuple[str, Identifier]]:
+        out: list[tuple[str, Identifier]] = []
         for t in self.all(SH.targetNode):
             out.append(("node", t))
         for c in self.all(SH.targetClass):

@@ -27,7 +27,7 @@ class Path:
         return f"Path({self.sparql})"
 
 
-def _list(g: rdflib.Graph, node) -> list:
+def _list(g: rdflib.Graph, node) -> list | None:
     if node == RDF.nil:
         return []
     if g.value(node, RDF.first) is None:

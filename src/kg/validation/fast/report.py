@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import rdflib
 from rdflib import BNode, Literal, URIRef
@@ -48,7 +48,7 @@ class FastReport(Report):
         super().__init__(conforms=conforms, results=results)
 
     @property
-    def graph(self):  # type: ignore[override]
+    def graph(self):
         if self._graph is None and self._make_graph is not None:
             self._graph = self._make_graph()
         return self._graph
@@ -63,14 +63,12 @@ _VAR = re.compile(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def _message(use: Use, focus, value, path_text, extra) -> list[str]:
     if use.messages:
-        out = []
-        for m in use.messages:
-            text = str(m)
-            if use.substitute:
-                binds = {"this": focus, "value": value, "path": path_text, **extra}
-                text = _VAR.sub(lambda mm: str(binds.get(mm.group(1)) or mm.group(0)), text)
-            out.append(text)
-        return out
+        binds = {"this": focus, "value": value, "path": path_text, **extra}
+
+        def bound(mm: re.Match[str]) -> str:
+            return str(binds.get(mm.group(1)) or mm.group(0))
+
+        return [_VAR.sub(bound, str(m)) if use.substitute else str(m) for m in use.messages]
     text = use.default_message.replace("{this}", str(focus)).replace("{value}", str(value))
     return [text or "constraint violated"]
 

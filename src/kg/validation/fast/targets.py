@@ -5,7 +5,9 @@ tests one node."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
+
+from rdflib.term import Identifier
 
 from kg.validation.fast.terms import RDF, Unsupported, sparql_term
 
@@ -30,7 +32,7 @@ class FocusSet:
 
 
 class Targets(FocusSet):
-    def __init__(self, targets: list[tuple[str, object]], subclasses: Callable[[object], list]):
+    def __init__(self, targets: list[tuple[str, Identifier]], subclasses: Callable[[Identifier], list[Identifier]]):
         self.parts: list[tuple[str, str | list[str]]] = []
         for kind, term in targets:
             if kind == "class":
