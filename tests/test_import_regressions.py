@@ -196,3 +196,20 @@ def test_a_row_of_a_curated_project_is_counted_skipped_not_rejected(seed_build: 
     files = manifest_files(var, graph("erasmus", "export"))
     assert {k: files["export.csv"][k] for k in ("rows", "loaded", "rejected", "skipped")} == {"rows": 2, "loaded": 1, "rejected": 0, "skipped": 1}
     assert projects_in(var, graph("erasmus", "export")) == {ID + f"project/{ka1['Project Identifier']}"}
+
+
+# --------------------------------------------------------------------------- 3. FP4 signature dates
+def test_fp4_row_with_a_signature_date_is_loaded_with_it(seed_build: Path, tmp_path: Path):
+    """An FP4 row stating its 'Date of Signature' was refused ("Input should be a valid date": a
+    PartialDate was handed to Grant.signature_date, typed date); found by mypy in the house change."""
+    record = json.loads((LEGACY / "recordFP4.json").read_text(encoding="utf-8"))
+    record["Date of Signature"] = "15/03/1996"
+    path = tmp_path / "cordis-fp4projects.csv"
+    path.write_text(legacy_line(list(record)) + "\r\n" + legacy_line(list(record.values())) + "\r\n", encoding="utf-8")
+    var = fresh_var(seed_build, tmp_path / "var")
+    result = run_import(Settings(var_dir=var), "cordis", [path], name="fp4")
+    assert result.rejects == [] and result.projects == 1
+    signed = values(
+        var, f"SELECT ?d WHERE {{ <{ID}project/{FP4}> kg:hasGrant ?g . ?g kg:signatureDate ?d }}", "d"
+    )
+    assert signed == {"1996-03-15"}

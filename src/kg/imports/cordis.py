@@ -731,7 +731,7 @@ class CordisImport:
             grant=Grant(
                 number=key,
                 amount=_money(row, "Total Funding"),
-                signature_date=_date(row, "Date of Signature"),  # type: ignore[arg-type]  # BUG, kept: pydantic refuses a PartialDate here
+                signature_date=parse_date("Date of Signature", row.get("Date of Signature")),
             ),
             total_cost=_money(row, "Total Cost"),
             countries=list(dict.fromkeys(countries)),
