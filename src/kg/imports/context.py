@@ -29,7 +29,7 @@ from kg.mapping import (
     map_project,
 )
 from kg.model.errors import RecordsInvalid
-from kg.model.records import OrganisationMatch, ProjectRecord, SchemeConcept, SubjectConcept
+from kg.model.records import PIC_KEYS, OrganisationMatch, ProjectRecord, SchemeConcept, SubjectConcept
 from kg.model.uris import Minter
 from kg.settings import Settings
 
@@ -406,7 +406,7 @@ class ImportContext:
                 "latitude": str(org.latitude) if org.latitude is not None else None,
                 "longitude": str(org.longitude) if org.longitude is not None else None,
                 "sme": None if org.sme is None else str(org.sme).lower(),
-                "pic": org.identifiers.get("pic") or org.identifiers.get("cordis"),
+                "pic": org.pic,
                 "vat": org.identifiers.get("vat"),
             }
             occ = Occurrence(
@@ -444,8 +444,8 @@ class ImportContext:
                 update["latitude"] = update["longitude"] = None
             identifiers = dict(org.identifiers)
             if "pic" in omit:
-                identifiers.pop("pic", None)
-                identifiers.pop("cordis", None)
+                for key in PIC_KEYS:
+                    identifiers.pop(key, None)
             if "vat" in omit:
                 identifiers.pop("vat", None)
             update["identifiers"] = identifiers

@@ -272,7 +272,7 @@ class OrganisationRegistry:
                     facts["country"] = country
                 if org.city:
                     facts["city"] = org.city
-                pic = org.identifiers.get("pic") or org.identifiers.get("cordis")
+                pic = org.pic
                 if pic:
                     facts["pic"] = pic
                 self._insert_org(org.id, org.name, facts, origin="seed", location=f"data/projects ({record.id})")

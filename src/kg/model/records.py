@@ -161,6 +161,9 @@ class Place(_Model):
     labels: dict[str, str] = Field(default_factory=dict, description="names in other languages")
 
 
+PIC_KEYS = ("pic", "cordis")  # the identifier keys that name a CORDIS PIC (``cordis`` in older curated records)
+
+
 class Organisation(_Model):
     id: str = Field(pattern=SLUG_RE, description="stable key; becomes the organisation URI")
     name: str
@@ -197,6 +200,11 @@ class Organisation(_Model):
     net_ec_contribution: Money | None = None
     total_cost: Money | None = Field(default=None, description="this participant's eligible costs")
     end_of_participation: bool | None = Field(default=None, description="true when its participation ended early")
+
+    @property
+    def pic(self) -> str | None:
+        """The CORDIS Participant Identification Code, under either key a record may use for it."""
+        return next((self.identifiers[k] for k in PIC_KEYS if self.identifiers.get(k)), None)
 
 
 class Activity(_Model):
