@@ -1,5 +1,8 @@
 # Two commands on a fresh machine with Python 3.11 and make:  make serve  /  make test
+# (make serve PORT=8001 HOST=0.0.0.0 picks another address)
 PYTHON ?= python3
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 KG     := $(BIN)/kg
@@ -11,6 +14,7 @@ STAMP  := $(VENV)/.installed
 # chromium + chromium-driver run the headless-browser test of the query page.
 SYSTEM_TOOLS := rapper:raptor2-utils chromium:chromium chromedriver:chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+HAVE_SUDO := $(shell [ "$$(id -u)" = 0 ] && echo root || (command -v sudo >/dev/null 2>&1 && echo sudo))
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +31,16 @@ validate: $(STAMP)
 	$(KG) validate
 
 serve: build
-	$(KG) serve
+	$(KG) serve --host $(HOST) --port $(PORT)
+
+# One clear line and a stop when packages are missing and there is no way to install them.
+MISSING_PKGS = $(strip $(foreach t,$(SYSTEM_TOOLS),$(if $(shell command -v $(firstword $(subst :, ,$(t))) 2>/dev/null),,$(lastword $(subst :, ,$(t))))))
 
 system-deps:
-	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t#*:}; \
-	  command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	$(if $(MISSING_PKGS),$(if $(HAVE_SUDO),,$(error make test needs the Debian packages $(MISSING_PKGS) and can install them only as root or with sudo: run apt-get install $(MISSING_PKGS) as root, then make test again)))
+	@missing="$(MISSING_PKGS)"; \
 	if [ -n "$$missing" ]; then \
-	  echo "installing Debian packages:$$missing"; \
+	  echo "installing Debian packages: $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
