@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 .PHONY: install system-deps build validate serve lint types test clean
 
 # Debian packages the tests use: rapper (raptor2-utils) re-parses the dumps independently,
-# chromium + chromium-driver run the headless-browser test of the query page.
+# chromium + chromium-driver run the headless-browser tests of the query page and the API docs.
 SYSTEM_TOOLS := rapper:raptor2-utils chromium:chromium chromedriver:chromium-driver
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HAVE_SUDO := $(shell [ "$$(id -u)" = 0 ] && echo root || (command -v sudo >/dev/null 2>&1 && echo sudo))

@@ -1,10 +1,13 @@
 """The app factory: ``create_app(settings, ...)`` builds the FastAPI application of ``kg serve``.
 
-Routers live in their own modules: :mod:`kg.web.sparql.protocol` (``/sparql``, ``/update``) and
-:mod:`kg.web.sparql.graph_store` (``/store``). The app owns a :class:`kg.store.pool.Pool` of worker
-processes, started and stopped with the app's lifespan; every store operation runs there
-(under a deadline) so the event loop only moves bytes. CORS is open (``*``, preflight
-included): the data is public and writes need a bearer token, not cookies.
+Routers live in their own modules: :mod:`kg.web.sparql.protocol` (``/sparql``, ``/update``),
+:mod:`kg.web.sparql.graph_store` (``/store``), the site's (:mod:`kg.web.site.facade`,
+:mod:`kg.web.site.publishing`) and the API docs (:mod:`kg.web.site.api_docs`: the schema at
+``/api/openapi.json`` in Swagger UI at ``/api/docs``, from the copy shipped in the package, so the
+page works offline). The app owns a :class:`kg.store.pool.Pool` of worker processes, started and
+stopped with the app's lifespan; every store operation runs there (under a deadline) so the event
+loop only moves bytes. CORS is open (``*``, preflight included): the data is public and writes
+need a bearer token, not cookies.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from kg.settings import Settings
 from kg.store.pool import Pool, StreamAborted
 from kg.web.context import AppContext
 from kg.web.http import HTTPProblem, error
-from kg.web.site import facade, publishing
+from kg.web.site import api_docs, facade, publishing
 from kg.web.sparql import graph_store
 from kg.web.sparql import protocol as sparql
 
@@ -90,9 +93,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="EU-funded projects knowledge graph",
         description="SPARQL 1.1 Protocol endpoint (/sparql, /update) and Graph Store Protocol (/store).",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN: api_docs serves the vendored copy
         openapi_url="/api/openapi.json",
         redoc_url=None,
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
     )
     app.state.kg = context
     app.add_middleware(
@@ -121,4 +125,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graph_store.router)
     facade.install(app, context=context)
     publishing.install(app, settings=settings, get_store=context.shared_store, build_id=context.build_id)
+    api_docs.install(app, docs_url="/api/docs")
     return app
