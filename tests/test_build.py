@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import hashlib
 import io
 import json
+import re
+import shutil
 from pathlib import Path
 
 import pytest
 
+from kg.imports.artefacts import write_manifest
 from kg.model.namespaces import sparql_prefixes
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, releases
 from kgtesting import run_kg
 
 P = sparql_prefixes()
@@ -191,3 +196,35 @@ def test_kg_stats_counts_per_class_and_graph(seed_build: Path):
     proc = run_kg("stats", "--var-dir", str(seed_build), check=True)
     assert "Triples per named graph" in proc.stdout and "Instances per class" in proc.stdout
     assert "def#Project" in proc.stdout and "graph/vocab/un-sdg" in proc.stdout
+
+
+def test_kg_build_states_what_it_carries_over_from_imports(seed_build: Path, tmp_path: Path):
+    """After `kg import`, `kg build` names the import graphs and quads it carries into the new store
+    besides the curated ones (an import made by hand here: an artefact and its manifest entry)."""
+    var = tmp_path / "var"
+    shutil.copytree(seed_build, var, symlinks=True)
+    graph = BASE + "graph/import/test/sample"
+    nquads = "".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" <{graph}> .\n' for i in range(3))
+    artefact = var / "imports" / "test" / "sample" / "sample.nq.gz"
+    artefact.parent.mkdir(parents=True)
+    artefact.write_bytes(gzip.compress(nquads.encode()))
+    entry = {
+        "source": "test", "name": "sample", "graph": graph, "artefact": str(artefact.relative_to(var)),
+        "sha256": hashlib.sha256(artefact.read_bytes()).hexdigest(), "quads": 3,
+    }
+    current = releases.current(var)
+    assert current is not None
+    write_manifest(current, {"imports": [entry]})
+
+    proc = run_kg("build", "--var-dir", str(var), check=True)
+    summary = " ".join(proc.stdout.split())
+    assert re.search(r"Built 5 projects, \d+ quads in \d+ named graphs, plus 3 quads in 1 import graph\(s\) carried over", summary), summary
+    with OxigraphStore(var / "store", read_only=True) as store:
+        assert len(list(store.query(f"SELECT * WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"))) == 3
+
+
+def test_kg_build_without_imports_states_only_the_curated_counts(seed_build: Path, tmp_path: Path):
+    var = tmp_path / "var"
+    shutil.copytree(seed_build, var, symlinks=True)
+    proc = run_kg("build", "--var-dir", str(var), check=True)
+    assert "Built 5 projects" in proc.stdout and "carried over" not in proc.stdout

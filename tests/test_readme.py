@@ -130,7 +130,7 @@ def test_every_readme_example_runs(readme_env: tuple[dict[str, str], str, Path])
             command = command.replace(README_SERVER, url)
             # every answer is checked: the status and headers go to stdout with the body (-i where the README
             # shows it, else added), and curl's own failures (connection refused…) end the test
-            if "-O" in words:  # the body goes to a file: the headers to stdout
+            if "-O" in words or "-o" in words:  # the body goes to a file: the headers to stdout
                 command = command.replace("curl ", "curl -sS -D - ", 1)
             elif " -i " not in f" {command} ":
                 command = command.replace("curl ", "curl -sS -i ", 1)
@@ -147,7 +147,8 @@ def test_every_readme_example_runs(readme_env: tuple[dict[str, str], str, Path])
                 assert 400 <= final < 500, f"{command}: {final}"
             else:
                 assert 200 <= final < 300, f"{command}: {final}\n{proc.stdout[:500]!r}"
-            if "-O" in words:
-                assert (tmp / words[-1].rsplit("/", 1)[-1]).stat().st_size > 0, command
+            if "-O" in words or "-o" in words:
+                saved = words[words.index("-o") + 1] if "-o" in words else words[-1].rsplit("/", 1)[-1]
+                assert (tmp / saved).stat().st_size > 0, command
         ran += 1
     assert ran >= 10

@@ -3,7 +3,8 @@
 Each project is written into the named graph of its source document; that graph and the project
 are ``prov:wasDerivedFrom`` the :class:`kg:SourceDocument`. Country and SDG values are resolved to
 the EU authority and UN KOS URIs here (through :mod:`kg.linking`); anything that does not resolve
-is reported as a :class:`~kg.curated.RecordError` naming the file and field.
+is reported as a :class:`~kg.model.errors.RecordError` naming the file and field, and the line and
+column of the value when the files were loaded with a :class:`~kg.curated.SourceMap` (the curated build).
 
 Imports of whole programme databases (:mod:`kg.imports.pipeline`) use the same mapping with a few switches
 of :class:`MappingContext`: one named graph for the whole import, source documents described once by
@@ -24,6 +25,7 @@ from typing import Protocol, cast
 
 from pyoxigraph import DefaultGraph, Literal, NamedNode, Quad
 
+from kg.curated import SourceMap
 from kg.linking.countries import UnknownCountry
 from kg.linking.sdgs import SdgKos, UnknownSdg
 from kg.model import namespaces as _ns
@@ -273,6 +275,8 @@ class MappingContext:
     data_dir: Path
     include_personal_data: bool = False
     errors: list[RecordError] = field(default_factory=list)
+    # where the values of the loaded record files are (the curated build): errors name line and column
+    source_map: SourceMap | None = None
     # --- switches for imports (defaults keep the curated behaviour) ---
     # every record goes into this named graph instead of one graph per source document
     graph: str | None = None
@@ -289,6 +293,13 @@ class MappingContext:
         # a caller may add the ids of concepts it maps itself (imported programme-scheme concepts)
         self.concept_ids = {c.id for c in self.scheme.concepts}
         self.funder_ids = {f.id for f in self.scheme.funders}
+
+    def error(self, path: Path, field_name: str, message: str) -> None:
+        """Report a value of ``path`` that does not resolve (placed in the file with a source map)."""
+        if self.source_map is not None:
+            self.errors.append(self.source_map.error(path, field_name, message))
+        else:
+            self.errors.append(RecordError(path, field_name, message))
 
     def first_time(self, uri: str) -> bool:
         """True the first time an entity is met in this graph (always True without ``described``)."""
@@ -322,7 +333,7 @@ class _ProjectMapper:
         self.uri = self.m.project(record)
 
     def error(self, field_name: str, message: str) -> None:
-        self.ctx.errors.append(RecordError(self.path, field_name, message))
+        self.ctx.error(self.path, field_name, message)
 
     def t(self, value: LangText | None) -> dict[str, str]:
         return self.r.text(value)
@@ -629,7 +640,7 @@ def map_programme_scheme(scheme: ProgrammeScheme, ctx: MappingContext, *, source
     o.typed(s, SKOS.ConceptScheme)
     o.text(s, SKOS.prefLabel, {"en": "EU funding programmes", "it": "Programmi di finanziamento UE"})
     o.text(s, RDFS.label, {"en": "EU funding programmes", "it": "Programmi di finanziamento UE"})
-    for f in scheme.funders:
+    for i, f in enumerate(scheme.funders):
         fu = m.funder(f.id)
         o.typed(fu, KG.Funder, KG.Organisation)
         o.string(fu, DCT.identifier, f.id)
@@ -642,7 +653,7 @@ def map_programme_scheme(scheme: ProgrammeScheme, ctx: MappingContext, *, source
             try:
                 o.uri(fu, KG.country, ctx.countries.resolve(f.country))
             except UnknownCountry as exc:
-                ctx.errors.append(RecordError(source or Path("programmes.yaml"), f"funders.{f.id}.country", str(exc)))
+                ctx.error(source or Path("programmes.yaml"), f"funders[{i}].country", str(exc))
     for c in scheme.concepts:
         _scheme_concept(o, m, c, scheme.text)
     return o.quads

@@ -358,6 +358,47 @@ def test_api_answers_carry_etags(facade_client):
     assert facade_client.get("/api/projects/ic4lop", params={"lang": "it"}, headers={"If-None-Match": etag}).status_code == 200
 
 
+def media(response: httpx.Response) -> str:
+    return response.headers["content-type"].split(";")[0].strip()
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        (None, "application/json"),
+        ("*/*", "application/json"),
+        ("application/json", "application/json"),
+        ("application/ld+json", "application/ld+json"),
+        ("application/json;q=0.5, application/ld+json", "application/ld+json"),
+        ("application/ld+json;q=0.5, application/json", "application/json"),
+        ("text/html", "application/json"),  # nothing acceptable: the document, as JSON
+    ],
+)
+@pytest.mark.parametrize("path", ["/api/projects/ic4lop", "/api/projects?sdg=10", "/api/stats"])
+def test_json_ld_media_type_when_asked_for(facade_client, path, accept, expected):
+    r = facade_client.get(path, headers={"Accept": accept} if accept else {})
+    assert r.status_code == 200, r.text
+    assert media(r) == expected
+    assert "Accept" in [v.strip() for v in r.headers["vary"].split(",")]
+    assert r.json()["@context"]  # the same document either way
+
+
+def test_json_and_json_ld_are_two_representations(facade_client):
+    plain = facade_client.get("/api/projects/ic4lop", headers={"Accept": "application/json"})
+    linked = facade_client.get("/api/projects/ic4lop", headers={"Accept": "application/ld+json"})
+    assert plain.content == linked.content
+    assert plain.headers["etag"] != linked.headers["etag"]
+    again = facade_client.get("/api/projects/ic4lop", headers={"Accept": "application/ld+json", "If-None-Match": linked.headers["etag"]})
+    assert again.status_code == 304 and "Accept" in again.headers["vary"]
+    other = facade_client.get("/api/projects/ic4lop", headers={"Accept": "application/ld+json", "If-None-Match": plain.headers["etag"]})
+    assert other.status_code == 200 and media(other) == "application/ld+json"
+
+
+def test_errors_stay_problems_when_json_ld_is_asked_for(facade_client):
+    assert_problem(facade_client.get("/api/projects/no-such-project", headers={"Accept": "application/ld+json"}), 404)
+    assert media(facade_client.get("/api/context.jsonld")) == "application/ld+json"
+
+
 def test_openapi_documents_the_api(facade_client):
     spec = facade_client.get("/openapi.json").json()
     for path in (

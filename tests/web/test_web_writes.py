@@ -104,3 +104,17 @@ def test_load_and_service_outside_the_allowlist_are_refused(rw_server: Server) -
     update = "INSERT { ?s ?p ?o } WHERE { SERVICE <http://evil.example.com/sparql> { ?s ?p ?o } }"
     r = httpx.post(rw_server.url + "/update", data={"update": update}, headers=AUTH)
     assert r.status_code == 403 and "evil.example.com" in r.text
+
+
+def test_graph_store_reads_need_no_token_only_writes_do(rw_server: Server) -> None:
+    """As the README says: GET / HEAD on /store are public (like /sparql), even when the server has a token."""
+    store = rw_server.url + "/store"
+    r = httpx.get(store, params={"default": ""}, headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/n-triples")
+    assert httpx.get(store, params={"graph": GRAPH_COUNTRY}).status_code == 200
+    assert httpx.head(store, params={"graph": GRAPH_COUNTRY}).status_code == 200
+    assert httpx.get(store, headers={"Accept": "application/n-quads"}).status_code == 200
+    r = httpx.put(store, params={"default": ""}, content=TTL, headers={"Content-Type": "text/turtle"})
+    assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    assert httpx.post(store, params={"default": ""}, content=TTL, headers={"Content-Type": "text/turtle"}).status_code == 401
+    assert httpx.delete(store, params={"graph": GRAPH_COUNTRY}).status_code == 401

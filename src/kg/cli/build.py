@@ -34,9 +34,14 @@ def build(
         err.print(f"[red]Build failed: {exc}[/red]")
         raise typer.Exit(1) from None
     print_report(result.report, title="SHACL warnings")
+    imports = (
+        f", plus {result.import_quad_count} quads in {len(result.import_graphs)} import graph(s) carried over"
+        if result.import_graphs
+        else ""
+    )
     out.print(
         f"[green]Built[/green] {result.project_count} projects, {result.triple_count} quads in "
-        f"{len(result.graphs)} named graphs → {result.store_path}"
+        f"{len(result.graphs)} named graphs{imports} → {result.store_path}"
     )
 
 

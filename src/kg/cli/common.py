@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kg.model.errors import RecordsInvalid
+from kg.model.errors import RecordError, RecordsInvalid
 from kg.settings import Settings
 from kg.validation.report import Report
 
@@ -43,15 +44,25 @@ Personal = typer.Option(
 )
 
 
+def _shown(error: RecordError) -> RecordError:
+    """The error with its file relative to the working directory when it lies below it (what a
+    curator types, and what editors open at ``file:line:column``)."""
+    try:
+        return dataclasses.replace(error, path=Path(error.path).resolve().relative_to(Path.cwd().resolve()))
+    except (OSError, ValueError):
+        return error
+
+
 def print_record_errors(exc: RecordsInvalid) -> None:
+    errors = [_shown(e) for e in exc.errors]
     table = Table(title="Invalid input", show_lines=False, title_style="bold red")
-    table.add_column("file")
+    table.add_column("file", overflow="fold")
     table.add_column("field")
     table.add_column("problem", overflow="fold")
-    for e in exc.errors:
-        table.add_row(f"{e.path}:{e.line}" if e.line else str(e.path), e.field or "-", e.message)
+    for e in errors:
+        table.add_row(e.where, e.field or "-", e.message)
     err.print(table)
-    for e in exc.errors:  # plain lines too, for logs and grep
+    for e in errors:  # plain lines too (file:line:column: field: message), for logs, grep and editors
         print(f"error: {e}", file=sys.stderr)
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pyoxigraph
 from pyoxigraph import Quad, RdfFormat
 
-from kg.curated import load_programme_scheme, load_projects
-from kg.imports.artefacts import carry_over, gc_artefacts, store_lock
+from kg.curated import SourceMap, load_programme_scheme, load_projects
+from kg.imports.artefacts import carry_over, gc_artefacts, read_manifest, store_lock
 from kg.linking.countries import CountryTable
 from kg.linking.sdgs import SdgKos
 from kg.mapping import MappingContext, map_programme_scheme, map_projects
@@ -87,17 +87,18 @@ def _parse_file(path: Path, fmt: RdfFormat, graph: str) -> list[Quad]:
 def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembled:
     """Read records and vocabularies of ``settings.data_dir`` and map them to named graphs.
 
-    Raises :class:`RecordsInvalid` with every error (file, line, field) when a record is wrong.
+    Raises :class:`RecordsInvalid` with every error (file, line, column, field) when a record is wrong.
     """
     data = settings.data_dir
     assert data is not None
     minter = Minter(settings.base_uri)
+    source_map = SourceMap()  # where each value is, so that mapping errors name line and column too
     _note(progress, "reading vocabularies")
     countries = CountryTable.from_file(settings.country_table)
     sdgs = SdgKos.from_file(settings.sdg_kos)
-    scheme = load_programme_scheme(settings.programmes_file)
+    scheme = load_programme_scheme(settings.programmes_file, source_map=source_map)
     _note(progress, "reading records")
-    records = load_projects(settings.projects_dir)
+    records = load_projects(settings.projects_dir, source_map=source_map)
     ctx = MappingContext(
         minter=minter,
         countries=countries,
@@ -105,6 +106,7 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
         scheme=scheme,
         data_dir=data,
         include_personal_data=settings.include_personal_data,
+        source_map=source_map,
     )
     _note(progress, f"mapping {len(records)} records")
     graphs = map_projects(records, ctx)
@@ -171,9 +173,15 @@ def check(
 class BuildResult:
     store_path: Path
     report: Report
-    graphs: dict[str, int]
+    graphs: dict[str, int]  # the curated release's named graphs → their quads
     project_count: int
-    triple_count: int
+    triple_count: int  # quads of the curated release
+    # the imports (kg import) carried over into the new store: one named graph each, and their quads
+    import_graphs: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def import_quad_count(self) -> int:
+        return sum(self.import_graphs.values())
 
 
 def write_store(path: Path, assembled: Assembled) -> None:
@@ -204,6 +212,7 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         try:
             write_store(build_dir, assembled)
             carried = carry_over(settings, build_dir, progress=progress)
+            imported = {e["graph"]: int(e.get("quads", 0)) for e in read_manifest(build_dir).get("imports", [])} if carried else {}
             if carried:
                 # the imports join the curated graphs: validate the union, on disk, before promoting
                 _note(progress, f"validating the new store with its {carried} import(s) (SHACL, fast engine)")
@@ -231,6 +240,7 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         graphs={g: len(qs) for g, qs in assembled.graphs.items()},
         project_count=assembled.project_count,
         triple_count=assembled.triple_count(),
+        import_graphs=imported,
     )
 
 

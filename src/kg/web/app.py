@@ -17,14 +17,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kg.settings import Settings
 from kg.store.pool import Pool, StreamAborted
 from kg.web.context import AppContext
-from kg.web.http import HTTPProblem, error
-from kg.web.site import api_docs, facade, publishing
+from kg.web.http import HTTPProblem, error, routing_error, validation_problem
+from kg.web.site import api_docs, facade, pages, publishing
 from kg.web.sparql import graph_store
 from kg.web.sparql import protocol as sparql
 
@@ -114,6 +116,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(HTTPProblem)
     async def problem(_request: Request, exc: HTTPProblem) -> Response:
         return error(exc.status, exc.message, exc.headers)
+
+    # errors no route answers itself (no such path: 404, a method the path does not take: 405):
+    # plain text at the SPARQL protocol endpoints, else problem+json (an HTML page for browsers)
+    protocol_paths = frozenset({"/sparql", "/update", "/store"})
+
+    def html_error(request: Request, status: int, title: str, message: str) -> Response:
+        return pages.error_page(context, request, status, title, message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        return routing_error(request, exc, plain_paths=protocol_paths, html=html_error)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> Response:
+        return validation_problem(request, exc)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> PlainTextResponse:

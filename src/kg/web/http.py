@@ -27,14 +27,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
-from typing import Any
+from http import HTTPStatus
+from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pyoxigraph import RdfFormat
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from kg import formats
 from kg.formats import Format
@@ -73,6 +75,24 @@ async def read_body(request: Request, limit: int) -> bytes:
             raise HTTPProblem(413, f"The request body is larger than this endpoint accepts ({limit} bytes).")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+# --------------------------------------------------------------------------- routes
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def get_and_head(router: APIRouter, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+    """Register an endpoint for ``GET`` and ``HEAD`` as two routes, the ``HEAD`` one left out of the
+    OpenAPI document. (One route for both methods is two operations with one operation id: FastAPI
+    warns about each, and OpenAPI wants the ids unique.)"""
+
+    def register(endpoint: Endpoint) -> Endpoint:
+        router.get(path, **options)(endpoint)
+        router.head(path, **{**options, "include_in_schema": False})(endpoint)
+        return endpoint
+
+    return register
 
 
 # --------------------------------------------------------------------------- content negotiation
@@ -314,6 +334,69 @@ def validation_problem(request: Request, exc: RequestValidationError, status: in
     )
 
 
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the app's routes take at the request's path (what a 405 names in ``Allow``): each
+    method is tried against the routes (included routers too; mounted apps answer for themselves)."""
+    routes = [r for r in request.app.router.routes if not isinstance(r, Mount)]
+    return [m for m in _METHODS if any(r.matches({**request.scope, "method": m})[0] is Match.FULL for r in routes)]
+
+
+def prefers_html(request: Request) -> bool:
+    """The client would rather read an HTML page than JSON (a browser); ``*/*`` or no ``Accept`` is not."""
+    return negotiate(request.headers.get("accept"), ["application/problem+json", "application/json", "text/html"]) == "text/html"
+
+
+HtmlError = Callable[[Request, int, str, str], Response]  # (request, status, title, message) → an HTML error page
+
+
+def routing_error(
+    request: Request, exc: StarletteHTTPException, *, plain_paths: Iterable[str] = (), html: HtmlError | None = None
+) -> Response:
+    """The answer to an HTTP error no route answered itself: above all a path nothing is served at
+    (404) and a method the path's routes do not take (405, with every method they take in ``Allow``).
+
+    At ``plain_paths`` (the SPARQL protocol endpoints) it is plain text, as the protocol's other errors;
+    elsewhere an RFC 9457 ``application/problem+json`` document, or the ``html`` page for a client that
+    prefers HTML (by ``Accept``; never under ``/api/``, whose errors are problem+json)."""
+    status = exc.status_code
+    path = request.url.path
+    headers = dict(exc.headers or {})
+    if status == 405:
+        allowed = allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(allowed)
+    try:
+        phrase = HTTPStatus(status).phrase  # Starlette's detail when it has nothing to add
+    except ValueError:
+        phrase = "Error"
+    title = _STATUS_TITLES.get(status, phrase)
+    detail = str(exc.detail) if exc.detail and exc.detail != phrase else None
+    if detail is None and status == 404:
+        detail = f"Nothing is served at {path}."
+    elif detail is None and status == 405:
+        detail = f"{request.method} is not allowed on {path}" + (f" (allowed: {headers['Allow']})." if "Allow" in headers else ".")
+    if path in set(plain_paths):
+        return error(status, detail or title, headers)
+    if html is not None and not path.startswith("/api/") and prefers_html(request):
+        page = html(request, status, title, detail or title)
+        page.headers.update(headers)
+        answer: Response = page
+    else:
+        answer = problem(status, title, detail, instance=str(request.url), headers=headers)
+    return vary(answer, "Accept")
+
+
+def vary(response: Response, *fields: str) -> Response:
+    """Add request header names to the response's ``Vary`` (each once)."""
+    names = [v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()]
+    names += [f for f in fields if f.lower() not in {n.lower() for n in names}]
+    response.headers["Vary"] = ", ".join(names)
+    return response
+
+
 def read_problem(request: Request, exc: Exception, *, invalid_status: int = 422) -> JSONResponse | None:
     """The problem response for the read side's errors (None for other exceptions)."""
     if isinstance(exc, common.NotFound):
@@ -332,7 +415,12 @@ def read_problem(request: Request, exc: Exception, *, invalid_status: int = 422)
 
 class ProblemRoute(APIRoute):
     """A route whose errors are ``application/problem+json`` (validation, 404s, lookups), and
-    whose successful GET responses get an ETag from their body (and a 304 when it matches)."""
+    whose successful GET responses get an ETag from their body and media type (and a 304 when it
+    matches). A subclass may adjust a successful answer before that in :meth:`answer`."""
+
+    def answer(self, request: Request, response: Response) -> Response:
+        """A successful answer, before its ETag (headers, media type); as it is here."""
+        return response
 
     def get_route_handler(self) -> Callable[[Request], Any]:
         original = super().get_route_handler()
@@ -357,20 +445,22 @@ class ProblemRoute(APIRoute):
                 if answer is None:
                     raise
                 return answer
-            return conditional(request, response)
+            return conditional(request, self.answer(request, response))
 
         return handler
 
 
 def conditional(request: Request, response: Response) -> Response:
-    """Add a body-derived ETag to a 200 GET answer and turn it into 304 when the client has it."""
+    """Add an ETag derived from body and media type (one per representation) to a 200 GET answer and
+    turn it into 304 when the client has it."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
     body = getattr(response, "body", None)
     if not isinstance(body, (bytes, bytearray)):
         return response
     if "etag" not in response.headers:
-        response.headers["ETag"] = '"' + hashlib.sha256(bytes(body)).hexdigest()[:32] + '"'
+        digest = hashlib.sha256(response.headers.get("content-type", "").encode() + b"\n" + bytes(body))
+        response.headers["ETag"] = '"' + digest.hexdigest()[:32] + '"'
     if etag_matches(request.headers.get("if-none-match"), response.headers["etag"]):
         keep = {k: v for k, v in response.headers.items() if k.lower() in ("etag", "vary", "cache-control", "last-modified", "content-location")}
         return Response(status_code=304, headers=keep)

@@ -4,7 +4,8 @@ Every answer is a JSON document that is also JSON-LD: it carries an ``@context``
 to the model's IRIs (``docs/model.md``), entities have ``@id`` (their URI) and ``@type``, lists are
 ``hydra:Collection``-s (``items`` = ``hydra:member``, ``total`` = ``hydra:totalItems``). Keys that
 are plain-JSON conveniences (paging, counts, ISO codes, date precisions) map to ``null`` in the
-context, so JSON-LD processors skip them.
+context, so JSON-LD processors skip them. The same bytes are sent as ``application/ld+json`` when
+the request's ``Accept`` prefers that, else as ``application/json`` (``Vary: Accept``).
 
 Lists page with ``page`` / ``per_page`` or ``limit`` / ``offset`` and answer with RFC 8288 ``Link``
 headers (``first``, ``prev``, ``next``, ``last``) and ``X-Total-Count``. Errors are RFC 9457
@@ -29,7 +30,7 @@ from kg.read import programmes as read_programmes
 from kg.read import projects as read_projects
 from kg.read import sdgs as read_sdgs
 from kg.web.context import AppContext
-from kg.web.http import ProblemRoute, request_lang
+from kg.web.http import ProblemRoute, negotiate, request_lang, vary
 
 __all__ = ["CONTEXT", "make_router"]
 
@@ -555,9 +556,22 @@ def _date_context(doc: dict[str, Any]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- router
 
+JSON_MEDIA_TYPES = ["application/json", "application/ld+json"]  # the same document; plain JSON unless asked
+
+
+class JsonLdRoute(ProblemRoute):
+    """A REST route: its JSON answer is labelled ``application/ld+json`` when ``Accept`` prefers that."""
+
+    def answer(self, request: Request, response: Response) -> Response:
+        if response.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+            return response  # the context document is always JSON-LD; problems stay problems
+        if negotiate(request.headers.get("accept"), JSON_MEDIA_TYPES) == "application/ld+json":
+            response.headers["Content-Type"] = "application/ld+json"
+        return vary(response, "Accept", "Accept-Language")
+
 
 def make_router(facade: AppContext) -> APIRouter:
-    router = APIRouter(prefix="/api", tags=["REST API"], route_class=ProblemRoute)
+    router = APIRouter(prefix="/api", tags=["REST API"], route_class=JsonLdRoute)
     settings = facade.settings
 
     def lang_of(request: Request, lang: str | None) -> str:

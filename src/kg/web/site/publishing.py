@@ -261,15 +261,15 @@ def install(
         )
         return _body(request, body, _media(offer), etag)
 
-    @router.api_route("/catalog", methods=["GET", "HEAD"], summary="DCAT-AP 3 catalogue of the release")
+    @http.get_and_head(router, "/catalog", summary="DCAT-AP 3 catalogue of the release")
     def catalog(request: Request) -> Response:
         return negotiated_file(request, "catalog.ttl")
 
-    @router.api_route("/.well-known/void", methods=["GET", "HEAD"], summary="VoID description")
+    @http.get_and_head(router, "/.well-known/void", summary="VoID description")
     def void(request: Request) -> Response:
         return negotiated_file(request, "void.ttl")
 
-    @router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="A file of the release (Range requests)")
+    @http.get_and_head(router, "/dumps/{name}", summary="A file of the release (Range requests)")
     def dump(request: Request, name: str) -> Response:
         release = release_or_error(request)
         if isinstance(release, Response):
@@ -296,7 +296,7 @@ def install(
             content_disposition_type="attachment",
         )
 
-    @router.api_route("/ontology", methods=["GET", "HEAD"], summary="The ontology: HTML documentation or RDF")
+    @http.get_and_head(router, "/ontology", summary="The ontology: HTML documentation or RDF")
     def ontology(request: Request) -> Response:
         offers = (HTML, *GRAPH)
         offer = _choose(request, offers)
@@ -318,7 +318,7 @@ def install(
         body, etag = pub.cached((release.content_sha256, "ontology", offer.name), make)
         return _body(request, body, _media(offer), etag)
 
-    @router.api_route("/shapes", methods=["GET", "HEAD"], summary="The SHACL shapes")
+    @http.get_and_head(router, "/shapes", summary="The SHACL shapes")
     def shapes(request: Request) -> Response:
         offer = _choose(request, GRAPH)
         if offer is None:

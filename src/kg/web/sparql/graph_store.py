@@ -45,7 +45,7 @@ def _target(request: Request) -> tuple[str, str | None]:
     return ("default", None) if has_default else ("dataset", None)
 
 
-@router.api_route("/store", methods=["GET", "HEAD"], name="graph_store")
+@http.get_and_head(router, "/store", name="graph_store")
 async def get_graph(request: Request) -> Response:
     kind, graph = _target(request)
     offers = DATASET if kind == "dataset" else GRAPH

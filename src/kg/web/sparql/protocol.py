@@ -74,7 +74,7 @@ def _media_type(request: Request) -> str:
 # --------------------------------------------------------------------------- routes
 
 
-@router.api_route("/sparql", methods=["GET", "HEAD"], name="sparql")
+@http.get_and_head(router, "/sparql", name="sparql")
 async def sparql_get(request: Request) -> Response:
     params = _url_params(request)
     if params.all("update"):
