@@ -23,6 +23,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 
 from kg.model.namespaces import KG, PREFIXES
+from kg.model.uris import Minter
 from kg.read import common, entities, places, statistics
 
 # aliased: make_router's route handlers are named organisations, programmes, projects, sdgs
@@ -30,6 +31,7 @@ from kg.read import organisations as read_organisations
 from kg.read import programmes as read_programmes
 from kg.read import projects as read_projects
 from kg.read import sdgs as read_sdgs
+from kg.store.base import Store
 from kg.web.context import AppContext
 from kg.web.http import StoreUnavailable, request_lang, valid_lang
 
@@ -97,9 +99,9 @@ def curie(iri: str) -> str:
 
 def _static_version() -> str:
     digest = hashlib.sha256()
-    for path in sorted(STATIC_DIR.glob("*")):
+    for path in sorted(STATIC_DIR.rglob("*")):
         if path.is_file():
-            digest.update(path.name.encode())
+            digest.update(path.relative_to(STATIC_DIR).as_posix().encode())
             digest.update(str(path.stat().st_mtime_ns).encode())
     return digest.hexdigest()[:10]
 
@@ -208,6 +210,54 @@ def _int_param(value: str | None) -> int | None:
         return None
 
 
+# The kinds of ontology term the query editor completes (``kg:Project`` — class …).
+TERM_KINDS = {
+    "http://www.w3.org/2002/07/owl#Class": "class",
+    "http://www.w3.org/2000/01/rdf-schema#Class": "class",
+    "http://www.w3.org/2002/07/owl#ObjectProperty": "property",
+    "http://www.w3.org/2002/07/owl#DatatypeProperty": "property",
+    "http://www.w3.org/2002/07/owl#AnnotationProperty": "property",
+    "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property": "property",
+    "http://www.w3.org/2002/07/owl#NamedIndividual": "individual",
+}
+
+
+def editor_vocabulary(store: Store, base: str) -> dict[str, Any]:
+    """What the query editor completes: every known prefix (``kg`` → its namespace) and the terms
+    the ontology graph declares, as prefixed names with their kind, English label and definition."""
+    values = " ".join(f"<{t}>" for t in TERM_KINDS)
+    found = common.rows(
+        store,
+        f"""SELECT ?term ?type ?label ?definition WHERE {{
+          GRAPH <{Minter(base).ontology_graph}> {{
+            VALUES ?type {{ {values} }}
+            ?term a ?type . FILTER(isIRI(?term))
+            OPTIONAL {{ ?term rdfs:label ?label }}
+            OPTIONAL {{ ?term skos:definition ?definition }}
+          }}
+        }}""",
+    )
+    terms: dict[str, dict[str, Any]] = {}
+    for row in found:
+        name = curie(row["term"].value)
+        if name == row["term"].value:  # no known prefix fits: not completable as a prefixed name
+            continue
+        term = terms.setdefault(name, {"name": name, "kind": TERM_KINDS[row["type"].value], "labels": [], "definitions": []})
+        term["labels"].append(row.get("label"))
+        term["definitions"].append(row.get("definition"))
+    listed = [
+        {
+            "name": t["name"],
+            "kind": t["kind"],
+            "label": common.pick_text(t["labels"], "en") or "",
+            "definition": common.pick_text(t["definitions"], "en") or "",
+        }
+        for t in terms.values()
+    ]
+    listed.sort(key=lambda t: (t["name"].split(":")[0] != "kg", t["name"].lower()))
+    return {"prefixes": {name: str(ns) for name, ns in PREFIXES.items()}, "terms": listed}
+
+
 # --------------------------------------------------------------------------- router
 
 
@@ -229,9 +279,17 @@ def make_router(facade: AppContext) -> APIRouter:
             return handler
 
     router = APIRouter(include_in_schema=False, route_class=PageRoute)
+    vocabularies: dict[str, dict[str, Any]] = {}  # the editor's completions, for the build served
+
+    def vocabulary(store: Store) -> dict[str, Any]:
+        build = facade.current_build()
+        if build not in vocabularies:
+            vocabularies.clear()
+            vocabularies[build] = editor_vocabulary(store, facade.base)
+        return vocabularies[build]
 
     @router.get("/", response_class=HTMLResponse)
-    def home(request: Request) -> Response:
+    def home(request: Request, query: str | None = None) -> Response:
         lang = request_lang(request)
         store = facade.store()
         stats = statistics.statistics(store, lang)
@@ -243,7 +301,10 @@ def make_router(facade: AppContext) -> APIRouter:
             except ValueError:
                 text = q.text
             queries.append({"name": q.name, "summary": q.summary, "description": q.description, "sparql": text})
-        return render(facade, request, "home.html", lang=lang, stats=stats, recent=recent, queries=queries)
+        return render(
+            facade, request, "home.html", lang=lang, stats=stats, recent=recent, queries=queries,
+            query=query, vocabulary=vocabulary(store),
+        )
 
     @router.get("/projects", response_class=HTMLResponse)
     def projects(
