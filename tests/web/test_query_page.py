@@ -17,6 +17,7 @@ import tomllib
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
+from browsing import Tags, WebDriver, browser  # noqa: F401 - the WebDriver client and its fixture
 from conftest_facade import (  # noqa: F401 - fixtures
     BASE,
     ROOT,
@@ -24,7 +25,6 @@ from conftest_facade import (  # noqa: F401 - fixtures
     facade_server,
     facade_store,
 )
-from test_pages import Tags, WebDriver, browser  # noqa: F401 - the WebDriver client and its fixture
 
 CM = "document.querySelector('.CodeMirror').CodeMirror"
 VENDOR = ROOT / "src/kg/web/site/static/vendor/codemirror"
