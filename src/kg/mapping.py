@@ -400,6 +400,12 @@ class _ProjectMapper:
         o.integer(u, KG.countryCount, r.country_count)
         for text in r.objectives:
             o.text(u, KG.objective, self.t(text))
+        if len(r.objectives) > 1:  # kg:objective values have no order: their source's order, as an rdf:Seq
+            seq = self.m.project_part(u, "objectives")
+            o.uri(u, KG.objectiveSequence, seq)
+            o.typed(seq, RDF.Seq)
+            for n, text in enumerate(r.objectives, 1):
+                o.text(seq, RDF[f"_{n}"], self.t(text))
         self.content()
         for text in r.categories:
             o.text(u, KG.category, self.t(text))

@@ -277,6 +277,24 @@ def _parts(store: Store, uri: str) -> dict[str, dict[str, list[Any]]]:
     return out
 
 
+def _objectives(parts: dict[str, dict[str, list[Any]]], sequences: list[Any], values: list[Any], lang: str) -> list[str]:
+    """The objectives in their source's order: the members of the project's ``kg:objectiveSequence``
+    (an ``rdf:Seq``, ``rdf:_1`` first) when it has one, else the ``kg:objective`` values as stored."""
+    for seq in sequences:
+        members = parts.get(seq.value, {})
+        numbered = sorted(
+            (int(p.removeprefix(_RDF_MEMBER)), terms) for p, terms in members.items()
+            if p.startswith(_RDF_MEMBER) and p.removeprefix(_RDF_MEMBER).isdigit()
+        )
+        ordered = [common.pick_text(terms, lang) for _, terms in numbered]
+        if ordered and all(ordered):
+            return [text for text in ordered if text is not None]
+    return common.pick_texts(values, lang)
+
+
+_RDF_MEMBER = "http://www.w3.org/1999/02/22-rdf-syntax-ns#_"
+
+
 def _project_uri(store: Store, key: str) -> str:
     key = str(key).strip()
     if not key:
@@ -400,7 +418,7 @@ def get_project(store: Store, uri_or_key: str, lang: str = "en") -> dict[str, An
     ]
 
     # content
-    doc["objectives"] = common.pick_texts(texts(KG.objective), lang)
+    doc["objectives"] = _objectives(parts, texts(KG.objectiveSequence), texts(KG.objective), lang)
     doc["categories"] = common.pick_texts(texts(KG.category), lang)
     doc["activities"] = _ordered_parts(parts, texts(KG.hasActivity), "Activity", lang)
     doc["targetGroups"] = _ordered_parts(parts, texts(KG.hasTargetGroup), "TargetGroup", lang)
