@@ -1,5 +1,5 @@
-"""``kg import <source>`` (one command per entry of :data:`kg.imports.registry.IMPORTERS`), ``kg import list``
-and ``kg orgs``: whole programme databases and the organisations they bring.
+"""``kg import <source>`` (one command per entry of :data:`kg.imports.registry.IMPORTERS`), ``kg import list``,
+``kg import remove`` and ``kg orgs``: whole programme databases and the organisations they bring.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from rich.table import Table
 from kg.cli.common import BaseUri, DataDir, StoreOption, VarDir, err, out, settings_from, store_location
 from kg.imports.artefacts import list_imports
 from kg.imports.context import ImportFailed
-from kg.imports.pipeline import run_import
+from kg.imports.pipeline import remove_import, run_import
 from kg.imports.registry import IMPORTERS
 from kg.read.organisations import organisation_counts, organisation_matches
 from kg.store import open_store
@@ -102,7 +102,7 @@ def _run_import(
             print(f"… and {len(exc.rejects) - 50} more", file=sys.stderr)
         if exc.rejects_path:
             err.print(f"rejects report: {exc.rejects_path}")
-        err.print(f"[red]Import refused: {exc}[/red]")
+        err.print(f"[red]Import refused: {exc}[/red]", soft_wrap=True)
         raise typer.Exit(1) from None
     t = Table(title=f"Import {result.source}/{result.name}")
     for col in ("file", "table", "rows", "loaded", "rejected", "skipped", "seconds", "rows/s"):
@@ -155,6 +155,40 @@ def import_list(var_dir: Path | None = VarDir) -> None:
     for e in list_imports(settings):
         t.add_row(e["source"], e["name"], str(e["projects"]), str(e["triples"]), str(e.get("rejects", 0)), e["imported_at"], e["artefact"])
     out.print(t)
+
+
+@import_app.command("remove")
+def import_remove(
+    spec: str = typer.Argument(..., metavar="SOURCE/NAME", help="the import, as `kg import list` shows it: e.g. cordis/horizon-europe"),
+    validate: bool = typer.Option(
+        True, "--validate/--no-validate", help="check the new store (curated graphs and the other imports) against the SHACL shapes before it is served"
+    ),
+    var_dir: Path | None = VarDir,
+) -> None:
+    """Remove an import: a new store without its graph is swapped in atomically, like a re-import."""
+    settings = settings_from(None, var_dir, None)
+    source, _, name = spec.partition("/")
+    try:
+        if not (source and name) or "/" in name:
+            there = ", ".join(f"{e['source']}/{e['name']}" for e in list_imports(settings))
+            raise ImportFailed(
+                f"name the import as SOURCE/NAME (e.g. cordis/horizon-europe), not {spec!r}; "
+                + (f"the imports are: {there}" if there else "there are no imports")
+            )
+        with _RichImportProgress(err) as progress:
+            removed = remove_import(settings, source, name, validate=validate, progress=progress)
+    except ImportFailed as exc:
+        err.print(f"[red]Remove refused: {exc}[/red]", soft_wrap=True)
+        raise typer.Exit(1) from None
+    forgotten = ", ".join(f"{n} {kind}(s)" for kind, n in removed.forgotten.items()) or "nothing"
+    kept = ", ".join(f"{n} {kind}(s)" for kind, n in removed.handed_over.items())
+    out.print(
+        f"[green]Removed[/green] {removed.source}/{removed.name}: <{removed.graph}> with its {removed.graph_triples} triples "
+        f"and {removed.projects} projects (store: {removed.store_triples}); the organisation registry forgot {forgotten} "
+        f"only it described{f' and kept {kept} that other graphs describe' if kept else ''}; {removed.seconds:.1f}s"
+    )
+    if removed.artefact.exists():
+        out.print(f"[dim]its artefact {removed.artefact} is deleted once no kept build refers to it (after the next import or build)[/dim]")
 
 
 def orgs(

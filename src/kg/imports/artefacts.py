@@ -138,7 +138,7 @@ def carry_over(settings: Settings, build_dir: Path, *, progress: Callable[[str],
 
 
 def gc_artefacts(var_dir: Path) -> list[Path]:
-    """Remove artefacts no remaining build refers to."""
+    """Remove artefacts no remaining build refers to (and the directories of imports left empty)."""
     referenced = set()
     for build in releases.builds(var_dir):
         for entry in read_manifest(build).get("imports", []):
@@ -150,6 +150,9 @@ def gc_artefacts(var_dir: Path) -> list[Path]:
             if path.resolve() not in referenced:
                 path.unlink(missing_ok=True)
                 removed.append(path)
+                for folder in (path.parent, path.parent.parent):  # <source>/<name>/, then <source>/
+                    with contextlib.suppress(OSError):  # not empty
+                        folder.rmdir()
     return removed
 
 

@@ -56,20 +56,22 @@ class Outcome(enum.Enum):
     """What :meth:`ImportContext.add_record` did with a project (a table's stats count it)."""
 
     LOADED = "loaded"
-    SKIPPED = "skipped"  # valid, not loaded on purpose: a curated record has the project
+    SKIPPED = "skipped"  # valid, not loaded on purpose (a curated record has the project …), with a skip note
     REJECTED = "rejected"  # with reject lines naming the row
 
 
 @dataclass
 class TableStats:
-    """What happened to one table of an import."""
+    """What happened to one table of an import: every row read is counted once, as loaded, rejected
+    (with reject lines) or skipped (with a skip note, :meth:`ImportContext.skip`), so
+    ``loaded + rejected + skipped == rows``."""
 
     file: str
     table: str
     rows: int = 0
     loaded: int = 0
     rejected: int = 0
-    skipped: int = 0  # valid rows not loaded on purpose (a curated record has the project), see ImportResult.skipped
+    skipped: int = 0  # valid rows not loaded on purpose (a curated record has the project …), see ImportResult.skipped
     seconds: float = 0.0
     advance: Callable[[int], None] = lambda n: None
 
@@ -98,6 +100,22 @@ class ImportResult:
     matches: int
     artefact: Path
     rejects_path: Path | None
+    seconds: float
+
+
+@dataclass
+class RemovedImport:
+    """What ``kg import remove`` did (:func:`kg.imports.pipeline.remove_import`)."""
+
+    source: str
+    name: str
+    graph: str
+    projects: int  # the removed import's, from its manifest entry
+    graph_triples: int
+    store_triples: int  # the new store's
+    forgotten: dict[str, int]  # registry entries forgotten, by kind (organisations, places, concepts, projects)
+    handed_over: dict[str, int]  # registry entries another graph still describes, now that graph's
+    artefact: Path
     seconds: float
 
 
@@ -287,6 +305,7 @@ class ImportContext:
         self.matches = 0
         self._match_pairs: set[tuple[str, str | None, str, bool, str]] = set()
         self._merged_ids: set[str] = set()
+        self._kinds: dict[str, str] = {}  # table name → kind, as read (skip notes name the kind)
         try:
             curated = load_projects(settings.projects_dir)
         except RecordsInvalid as exc:  # else curated precedence and organisation seeding would silently stop
@@ -329,11 +348,14 @@ class ImportContext:
             yield row, out
 
     def skip(self, table: str, n: int, reason: str) -> None:
+        """Note ``n`` valid rows of the ``table`` kind not loaded, and why; the caller counts them in
+        that table's :attr:`TableStats.skipped` (or returns :attr:`Outcome.SKIPPED` for a row)."""
         self.skipped[f"{table}: {reason}"] += n
 
     @contextlib.contextmanager
     def reading(self, table: TableFile, kind: str) -> Iterator[TableStats]:
         stats = TableStats(file=table.name, table=kind)
+        self._kinds[table.name] = kind
         label = f"{table.name} ({kind})"
         if self.progress:
             stats.advance = self.progress.task(label, table.total_units())
@@ -374,7 +396,7 @@ class ImportContext:
         when it is not loaded."""
         key = self.minter.project_key(record)
         if key in self.curated_keys:
-            self.skip(self.source, 1, f"project is a curated record ({self.curated_keys[key]}), which takes precedence")
+            self.skip(self._kinds.get(file, self.source), 1, f"project is a curated record ({self.curated_keys[key]}), which takes precedence")
             return Outcome.SKIPPED
         other = self.registry.claim_project(key, self.source)
         if other is not None:
@@ -490,6 +512,10 @@ class Source(Protocol):
 
     source: ClassVar[str]  # the name after ``kg import`` and in the import graph's URI
     summary: ClassVar[str]  # one line for ``kg import --help``
+    # the kinds of table whose rows are projects, and the kinds an import may consist of without any
+    # project (vocabularies); every other kind links to projects and needs a project table beside it
+    project_tables: ClassVar[frozenset[str]]
+    vocabulary_tables: ClassVar[frozenset[str]]
 
     @staticmethod
     def detect_table(header: list[str]) -> str | None:

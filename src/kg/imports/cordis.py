@@ -31,13 +31,14 @@ import functools
 import json
 import re
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
 
-from kg.imports.context import ImportContext, Outcome
+from kg.imports.context import ImportContext, Outcome, TableStats
 from kg.imports.tables import (
     CellError,
     Row,
@@ -90,6 +91,8 @@ ORDER = [
     "summaries", "publications",
 ]
 LINK_TABLES = ("legalBasis", "topics", "euroSciVoc", "webLink", "deliverables")
+PROJECT_TABLES = frozenset({"project", "legacy-project", "fp4-project"})
+VOCABULARY_TABLES = frozenset({"h2020-programmes", "h2020-topics", "subject-codes"})
 
 
 def detect_table(header: list[str]) -> str | None:
@@ -245,12 +248,16 @@ class CordisImport:
         " (legalBasis, topics, euroSciVoc, webLink, deliverables), legacy one-row-per-project files, H2020 reference tables."
     )
 
+    project_tables: ClassVar[frozenset[str]] = PROJECT_TABLES
+    vocabulary_tables: ClassVar[frozenset[str]] = VOCABULARY_TABLES
+
     @staticmethod
     def detect_table(header: list[str]) -> str | None:  # the module's detect_table (mypy sees no staticmethod(...) as one)
         return detect_table(header)
 
     def __init__(self, ctx: ImportContext):
         self.ctx = ctx
+        self.stats: dict[str, TableStats] = {}  # table name → its stats (staged rows are counted when assembled)
         self.reserved = set(ctx.curated_concept_ids)
         self.db = sqlite3.connect(str(ctx.work_dir / "cordis-staging.sqlite"), isolation_level=None)
         self.db.executescript(
@@ -281,6 +288,7 @@ class CordisImport:
             reader = getattr(self, "_read_" + kind.replace("-", "_"))
             width = len(table.header)
             with self.ctx.reading(table, kind) as stats:
+                self.stats[table.name] = stats
                 batch: list[tuple] = []
 
                 def read(row: Row, kind: str = kind, reader=reader, width: int = width, table: TableFile = table):
@@ -291,14 +299,15 @@ class CordisImport:
                     return reader(table, row)
 
                 for _row, out in self.ctx.read_rows(table, stats, read):
-                    if isinstance(out, Outcome):  # a one-row-per-project record, added (or not) at once
+                    if isinstance(out, Outcome):  # counted at once: a vocabulary row, a one-row-per-project record, a row skipped
                         stats.count(out)
                         continue
-                    if isinstance(out, tuple):
+                    # staged (an organisation or link row; None: a project row, staged by its reader):
+                    # counted by assemble, once its project is loaded or not
+                    if out is not None:
                         batch.append(out)
                         if len(batch) >= 5000:
                             self._flush(batch)
-                    stats.loaded += 1
                 self._flush(batch)
         self.assemble()
         self.ctx.add_subject_concepts(self.subject_concepts.values())
@@ -323,20 +332,24 @@ class CordisImport:
         return self.seq
 
     # ------------------------------------------------------------------ vocabularies
-    def _read_h2020_programmes(self, table: TableFile, row: Row) -> None:
+    def _read_h2020_programmes(self, table: TableFile, row: Row) -> Outcome:
         code = _text(row, "code", required=True)
         title = _clean(_text(row, "title")) or _clean(_text(row, "shortTitle"))
         language = (_text(row, "language") or "en").lower()
-        if language != "en" or not title:
-            return None
+        if language != "en":
+            self.ctx.skip("h2020-programmes", 1, "a title in another language than English (concepts take the English title)")
+            return Outcome.SKIPPED
+        if not title:
+            self.ctx.skip("h2020-programmes", 1, "no title or short title")
+            return Outcome.SKIPPED
         if code.startswith("H2020-EU."):
             self.titles[code] = _h2020_title(title, _text(row, "shortTitle"))
             self._legal_basis_concept(code)
         else:
             self.titles.setdefault(code, title)
-        return None
+        return Outcome.LOADED
 
-    def _read_h2020_topics(self, table: TableFile, row: Row) -> None:
+    def _read_h2020_topics(self, table: TableFile, row: Row) -> Outcome:
         code = _text(row, "topicCode", required=True)
         title = _clean(_text(row, "title"))
         parent = _text(row, "legalBasisCode")
@@ -345,9 +358,9 @@ class CordisImport:
         if parent:
             self.topic_parent.setdefault(code, parent)
         self._topic_concept(code, parent or None, "H2020")
-        return None
+        return Outcome.LOADED
 
-    def _read_subject_codes(self, table: TableFile, row: Row) -> None:
+    def _read_subject_codes(self, table: TableFile, row: Row) -> Outcome:
         code = _text(row, "code", required=True)
         if not re.fullmatch(r"[A-Z0-9]{2,6}", code):
             raise CellError("code", f"{code!r} is not a subject code such as ENV")
@@ -368,7 +381,7 @@ class CordisImport:
             defs = dict(concept.definition) if isinstance(concept.definition, dict) else {}
             defs.setdefault(language, description)
             concept.definition = defs
-        return None
+        return Outcome.LOADED
 
     def _chain(self, code: str | None) -> tuple:
         """What the definitions of a legal-basis concept and its ancestors depend on (the memo key)."""
@@ -561,12 +574,15 @@ class CordisImport:
             )
         return self._link("euroSciVoc", table, row, {"code": codes[-1]})
 
-    def _read_webLink(self, table: TableFile, row: Row) -> tuple | None:
+    def _read_webLink(self, table: TableFile, row: Row) -> tuple | Outcome:
         url = _text(row, "physUrl")
         parsed = parse_url(url.replace(" ", "%20")) if url else None
         if url and parsed is None:
             raise CellError("physUrl", f"{url!r} is not a web address")
-        return self._link("webLink", table, row, {"url": parsed, "type": _text(row, "type")}) if parsed else None
+        if parsed is None:
+            self.ctx.skip("webLink", 1, "no web address (physUrl is empty)")
+            return Outcome.SKIPPED
+        return self._link("webLink", table, row, {"url": parsed, "type": _text(row, "type")})
 
     def _read_deliverables(self, table: TableFile, row: Row) -> tuple:
         did = _text(row, "id", required=True)
@@ -744,34 +760,62 @@ class CordisImport:
 
     # ------------------------------------------------------------------ assembling staged projects
     def assemble(self) -> None:
-        """Join the staged tables per project (merge over cursors sorted by project key)."""
-        for kind, n in self.db.execute(
-            "SELECT 'organization', COUNT(*) FROM org WHERE project NOT IN (SELECT key FROM project) "
-            "UNION ALL SELECT kind, COUNT(*) FROM link WHERE project NOT IN (SELECT key FROM project) GROUP BY kind"
+        """Join the staged tables per project (merge over cursors sorted by project key), and count every
+        staged row in its table's stats: a project row by what became of its project; an organisation or
+        link row as loaded with its project, else skipped with the reason (its project is not in the
+        import, was not loaded, or the row repeats one already read for the project)."""
+        loaded: Counter[str] = Counter()  # table name → rows loaded
+        skipped: Counter[tuple[str, str, str]] = Counter()  # (table name, kind, reason) → rows skipped
+        for file, kind, n in self.db.execute(
+            "SELECT file, 'organization', COUNT(*) FROM org WHERE project NOT IN (SELECT key FROM project) GROUP BY file "
+            "UNION ALL SELECT file, kind, COUNT(*) FROM link WHERE project NOT IN (SELECT key FROM project) GROUP BY file, kind"
         ):
-            if n:
-                self.ctx.skip(kind, n, "project not in this import's project table")
+            skipped[(file, kind, "project not in this import's project table")] += n
         orgs = _Cursor(self.db.execute("SELECT project, file, row, data FROM org ORDER BY project, seq"))
         links = _Cursor(self.db.execute("SELECT project, file, row, kind, data FROM link ORDER BY project, kind, seq"))
         projects = self.db.execute("SELECT key, file, row, data FROM project ORDER BY key")
         for key, file, row, data in projects:
             project_orgs = orgs.take(key)
             project_links = links.take(key)
+            # the same link row given twice (a table passed as CSV and as xlsx) counts once
+            seen: set[tuple[str, str]] = set()
+            unique: list[tuple] = []
+            repeated: list[tuple] = []
+            for x in project_links:
+                (repeated if (x[3], x[4]) in seen else unique).append(x)
+                seen.add((x[3], x[4]))
             try:
-                record = self._record(key, file, json.loads(data), project_orgs, project_links)
+                record = self._record(key, file, json.loads(data), project_orgs, unique)
             except CellError as exc:
                 self.ctx.reject(file, row, exc.column, exc.reason)
-                continue
+                outcome = Outcome.REJECTED
             except ValidationError as exc:
                 self.ctx.reject_invalid(file, row, exc)
+                outcome = Outcome.REJECTED
+            else:
+                outcome = self.ctx.add_record(record, file, row, parts=[(f, r) for _, f, r, *_ in project_orgs])
+            self.stats[file].count(outcome)
+            if outcome is Outcome.LOADED:
+                for x in project_orgs:
+                    loaded[x[1]] += 1
+                for x in unique:
+                    loaded[x[1]] += 1
+                for x in repeated:
+                    skipped[(x[1], x[3], "repeats a row already read for its project (the same table given twice?)")] += 1
                 continue
-            self.ctx.add_record(record, file, row, parts=[(f, r) for _, f, r, *_ in project_orgs])
+            reason = "its project was rejected (see the rejects)" if outcome is Outcome.REJECTED else "its project is not loaded: a curated record takes precedence"
+            for x in project_orgs:
+                skipped[(x[1], "organization", reason)] += 1
+            for x in project_links:
+                skipped[(x[1], x[3], reason)] += 1
+        for file, n in loaded.items():
+            self.stats[file].loaded += n
+        for (file, kind, reason), n in skipped.items():
+            self.stats[file].skipped += n
+            self.ctx.skip(kind, n, reason)
 
     def _record(self, key: str, file: str, d: dict[str, Any], orgs: list[tuple], links: list[tuple]) -> ProjectRecord:
         framework = d.get("frameworkProgramme") or None
-        # the same link row given twice (a table passed as CSV and as xlsx) counts once
-        seen: set[tuple[str, str]] = set()
-        links = [x for x in links if (x[3], x[4]) not in seen and not seen.add((x[3], x[4]))]  # type: ignore[func-returns-value]  # set.add's None
         legal: list[tuple[str, bool]] = [(json.loads(x[4])["code"], json.loads(x[4])["main"]) for x in links if x[3] == "legalBasis"]
         main = next((code for code, is_main in legal if is_main), None) or d.get("legalBasis") or None
         legal_codes = list(dict.fromkeys([c for c, _ in legal] + ([main] if main else [])))

@@ -194,6 +194,8 @@ class ErasmusImport:
 
     source: ClassVar[str] = "erasmus"
     summary: ClassVar[str] = "Erasmus+ Project Results Platform exports (xlsx or CSV, Partner 1..N columns), Erasmus+ and predecessor programmes."
+    project_tables: ClassVar[frozenset[str]] = frozenset({"projects"})  # one row per project, the only kind
+    vocabulary_tables: ClassVar[frozenset[str]] = frozenset()
 
     @staticmethod
     def detect_table(header: list[str]) -> str | None:  # the module's detect_table (mypy sees no staticmethod(...) as one)

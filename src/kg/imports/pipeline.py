@@ -21,6 +21,16 @@
    failure (bad rows with ``--strict``, ``--validate``, errors, Ctrl-C) discards the new build, and
    the served store is never touched.
 
+An input that yields no project is refused (:class:`ImportFailed`, nothing stored): tables that link
+to projects without a project table among them from their headers, before a build is made; a project
+table none of whose rows makes a project after reading, before promoting (the new build discarded).
+Only vocabularies (:attr:`~kg.imports.context.Source.vocabulary_tables`, such as the H2020 reference
+tables) make an import without projects.
+
+``kg import remove <source>/<name>`` runs :func:`remove_import`: the same new release without the
+import's graph (step 4), its manifest entry dropped and the organisation registry made to forget it,
+validated and promoted the same way.
+
 How imports live in the store (artefacts, manifest, lock): :mod:`kg.imports.artefacts`. What an
 importer sees: :mod:`kg.imports.context`. Which importers exist: :mod:`kg.imports.registry`.
 """
@@ -35,6 +45,7 @@ import secrets
 import shutil
 import sqlite3
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,6 +68,7 @@ from kg.imports.context import (
     ImportResult,
     Progress,
     Reject,
+    RemovedImport,
 )
 from kg.imports.registry import importer
 from kg.imports.tables import CellError, TableFile, open_tables
@@ -125,10 +137,31 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
     return store
 
 
+def _drop_work(work: Path) -> None:
+    """Remove a run's work directory, and ``imports/.work/`` and ``imports/`` when that leaves them empty."""
+    shutil.rmtree(work, ignore_errors=True)
+    for folder in (work.parent, work.parent.parent):
+        with contextlib.suppress(OSError):  # not empty
+            folder.rmdir()
+
+
 def _graph_count(store: ox.Store, graph: str) -> int:
     result = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
     assert isinstance(result, ox.QuerySolutions)  # a SELECT query
     return int(next(iter(result))["n"].value)
+
+
+def _no_project(ctx: ImportContext, project_tables: frozenset[str]) -> str:
+    """Why an import that is not only vocabularies yielded no project: its project tables' counts."""
+    tables = [t for t in ctx.tables if t.table in project_tables]
+    counts = "; ".join(f"{t.file}: {t.rows} row(s), {t.rejected} rejected, {t.skipped} skipped" for t in tables)
+    kinds = {t.table for t in tables}
+    reasons = [f"{reason} ({n})" for reason, n in ctx.skipped.items() if reason.split(":", 1)[0] in kinds][:3]
+    return (
+        f"no project among the rows read ({counts})"
+        + (f"; skipped: {'; '.join(reasons)}" if reasons else "")
+        + "; nothing was imported"
+    )
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -164,8 +197,9 @@ def run_import(
 ) -> ImportResult:
     """Import the tables in ``paths`` as ``{base}graph/import/<source>/<name>`` (see the module docstring).
 
-    Raises :class:`ImportFailed` (store untouched) when nothing can be imported, on ``strict`` with
-    any rejected row, or when building the new release fails."""
+    Raises :class:`ImportFailed` (store untouched) when nothing can be imported — an input that yields
+    no project, unless it is only vocabularies —, on ``strict`` with any rejected row, or when building
+    the new release fails."""
     importer(source)  # an unknown source is refused before anything is read
     assert settings.var_dir is not None
     var = settings.var_dir
@@ -212,6 +246,15 @@ def _run_locked(
         recognised.append((table, kind))
     if not recognised:
         raise ImportFailed("no " + source + " table among the files found: " + "; ".join(skipped_tables))
+    kinds = {kind for _table, kind in recognised}
+    reader = importer(source)
+    if not kinds & reader.project_tables and not kinds <= reader.vocabulary_tables:
+        # rows that link to projects and no project table: nothing could be loaded; say so before reading
+        linked = [k for k in dict.fromkeys(kind for _table, kind in recognised) if k not in reader.vocabulary_tables]
+        raise ImportFailed(
+            f"no project table among {', '.join(t.name for t in tables)}: link tables ({', '.join(linked)}) "
+            "need the project table of the same export; nothing was imported"
+        )
 
     work = var / IMPORTS_DIR / ".work" / f"{stamp}-{secrets.token_hex(3)}"
     work.mkdir(parents=True)
@@ -279,6 +322,8 @@ def _run_locked(
                 ctx.rejects,
                 rejects_path,
             )
+        if ctx.projects == 0 and not kinds <= reader.vocabulary_tables:
+            raise ImportFailed(_no_project(ctx, reader.project_tables), ctx.rejects, rejects_path)
         if ctx.projects == 0 and not len(ctx.concepts) and not ctx.subjects:
             raise ImportFailed("nothing to import: no valid rows", ctx.rejects, rejects_path)
         registry.close(commit=True)
@@ -377,4 +422,138 @@ def _run_locked(
                 releases.discard(build_dir)
             if final_artefact is not None:
                 gc_artefacts(var)
-        shutil.rmtree(work, ignore_errors=True)
+        _drop_work(work)
+
+
+# --------------------------------------------------------------------------- removing an import
+def _forget(
+    registry: OrganisationRegistry, graph: str, store: ox.Store, others: set[str], minter: Minter
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Make the registry forget the import ``graph``, asking the new build's ``store`` (which no longer
+    holds it) which remaining graph describes each entry: an import graph among ``others``, else the
+    curated data (``seed``)."""
+    uri_of: dict[str, Callable[[str], str]] = {
+        "organisation": minter.organisation, "place": str, "concept": minter.programme, "project": minter.project_of_key,
+    }
+
+    def described_by(kind: str, key: str) -> str | None:
+        graphs = {q.graph_name for q in store.quads_for_pattern(ox.NamedNode(uri_of[kind](key)), None, None, None)}
+        if not graphs:
+            return None
+        imports = sorted(g.value for g in graphs if isinstance(g, ox.NamedNode) and g.value in others)
+        return imports[0] if len(imports) == len(graphs) else "seed"
+
+    return registry.forget(graph, described_by)
+
+
+def remove_import(settings: Settings, source: str, name: str, *, validate: bool = True, progress: Progress | None = None) -> RemovedImport:
+    """Remove the import ``<source>/<name>`` (``kg import remove``) as a re-import replaces one: a new
+    release made aside without its graph (:func:`_prepare_build`: a checkpoint with the graph dropped,
+    or a fresh store from the curated graphs and the other imports' artefacts), the manifest without
+    its entry and the organisation registry without what it brought, validated, then promoted with the
+    same atomic switch, under the same lock; its artefact is deleted once no kept build refers to it
+    (:func:`~kg.imports.artefacts.gc_artefacts`). The served store's quads are never deleted in place.
+
+    The registry forgets the import (:meth:`~kg.linking.organisations.OrganisationRegistry.forget`):
+    the registry is copied into every build and read by every later import, so an organisation only
+    the removed graph described would otherwise keep linking later imports — a merge into it, a
+    match recorded against it, its facts winning over theirs — to a node no graph describes any more;
+    and the project keys it claimed would stay refused to other sources. What a remaining graph still
+    describes (an organisation another import merged into, a concept or city label it states) stays,
+    handed over to that graph, so later imports keep reusing one node for one organisation.
+
+    Raises :class:`ImportFailed` (store untouched) when there is no such import — naming the imports
+    there are — or when building the new release fails (an artefact missing or altered, ``validate``
+    and a SHACL violation, errors, Ctrl-C)."""
+    assert settings.var_dir is not None
+    with store_lock(settings.var_dir):
+        return _remove_locked(settings, source, name, validate, progress)
+
+
+def _remove_locked(settings: Settings, source: str, name: str, validate: bool, progress: Progress | None) -> RemovedImport:
+    var = settings.var_dir
+    assert var is not None
+    started = time.perf_counter()
+    current = releases.current(var)
+    if current is None:
+        raise ImportFailed(f"no store at {settings.store_path}: run `kg build` first")
+    manifest = read_manifest(current)
+    entries = manifest.get("imports", [])
+    entry = next((e for e in entries if e["source"] == source and e["name"] == name), None)
+    if entry is None:
+        there = ", ".join(f"{e['source']}/{e['name']}" for e in entries)
+        raise ImportFailed(f"no import {source}/{name}; " + (f"the imports are: {there}" if there else "there are no imports"))
+    graph = entry["graph"]
+    others = {e["graph"] for e in entries if e["graph"] != graph}
+
+    work = var / IMPORTS_DIR / ".work" / f"remove-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+    work.mkdir(parents=True)
+    build_dir: Path | None = None
+    promoted = False
+    registry: OrganisationRegistry | None = None
+    registry_closed = False
+    store: ox.Store | None = None
+    try:
+        build_dir = releases.new_build_dir(var)
+        if progress:
+            progress.note(f"making the new store without <{graph}>")
+        store = _prepare_build(var, current, build_dir, graph)
+
+        registry_path = work / REGISTRY
+        if (current / REGISTRY).is_file():
+            shutil.copy2(current / REGISTRY, registry_path)
+        registry = OrganisationRegistry(registry_path, origin=graph, run=f"remove-{secrets.token_hex(4)}")
+        if progress:
+            progress.note("forgetting what only this import brought (organisation registry)")
+        # the URIs the import minted: under the base its graph has (whatever the base configured now)
+        tail = f"graph/import/{source}/{name}"
+        base = graph[: -len(tail)] if graph.endswith(tail) else settings.base_uri
+        forgotten, handed_over = _forget(registry, graph, store, others, Minter(base))
+        registry.close(commit=True)
+        registry_closed = True
+
+        store.flush()
+        store_triples = len(store)
+        store = None  # closes it
+        if validate:
+            if progress:
+                progress.note(f"validating the new store with SHACL ({store_triples} triples)")
+            report = validate_store(build_dir, settings.shapes_dir)
+            if not report.conforms:
+                lines = "\n".join(str(r) for r in report.violations[:20])
+                raise ImportFailed(
+                    f"SHACL: {len(report.violations)} violation(s) in the store without this import; "
+                    f"the store was left unchanged (use --no-validate to remove it anyway)\n{lines}"
+                )
+        shutil.copy2(registry_path, build_dir / REGISTRY)
+        manifest["imports"] = [e for e in entries if e["graph"] != graph]
+        write_manifest(build_dir, manifest)
+
+        releases.promote(var, build_dir)
+        promoted = True
+        releases.prune(var, keep=2)
+        gc_artefacts(var)
+        return RemovedImport(
+            source=source,
+            name=name,
+            graph=graph,
+            projects=entry.get("projects", 0),
+            graph_triples=entry.get("triples", 0),
+            store_triples=store_triples,
+            forgotten=forgotten,
+            handed_over=handed_over,
+            artefact=var / entry["artefact"],
+            seconds=time.perf_counter() - started,
+        )
+    except ImportFailed:
+        raise
+    except (OSError, RuntimeError, ValueError, StoreError, sqlite3.Error) as exc:
+        raise ImportFailed(f"removing the import failed, the served store was left unchanged: {exc}") from exc
+    finally:
+        if registry is not None and not registry_closed:
+            with contextlib.suppress(sqlite3.Error):
+                registry.close(commit=False)
+        store = None  # the new build's store is closed before it may be discarded
+        if not promoted and build_dir is not None and build_dir.exists():
+            releases.discard(build_dir)
+        _drop_work(work)

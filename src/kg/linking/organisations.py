@@ -25,10 +25,11 @@ names for one organisation. Display labels follow the same rule; other spellings
 ``skos:altLabel``.
 
 The registry is a SQLite file that travels with each store build (``kg-registry.sqlite``): an import
-updates a copy inside the new build, so a failed import leaves it as it was. Rows are never deleted:
-a URI once minted for an organisation is found again by every key it was known by. Decisions are
-reproducible: an import that is run again reaches the same decisions (entries it made itself in an
-earlier run count as its own, not as another source's).
+updates a copy inside the new build, so a failed import leaves it as it was. Rows are deleted only
+when an import is removed (:meth:`OrganisationRegistry.forget`), and only what no remaining graph
+describes: a URI once minted for an organisation that a graph still describes is found again by every
+key it was known by. Decisions are reproducible: an import that is run again reaches the same
+decisions (entries it made itself in an earlier run count as its own, not as another source's).
 """
 
 from __future__ import annotations
@@ -253,6 +254,69 @@ class OrganisationRegistry:
             self.db.execute("COMMIT" if commit else "ROLLBACK")
         finally:
             self.db.close()
+
+    # ------------------------------------------------------------------ removing an import
+    def forget(self, origin: str, described_by: Callable[[str, str], str | None]) -> tuple[dict[str, int], dict[str, int]]:
+        """Forget the import ``origin`` (``kg import remove``): what it registered, as if it had never
+        been imported — as far as the graphs that stay allow.
+
+        ``described_by(kind, key)`` says which remaining graph describes an entry — ``organisation``
+        (org id), ``place`` (city URI), ``concept`` (concept id), ``project`` (project key) — as the
+        origin to hand it over to (an import graph, or ``seed`` for the curated data), or None. Entries
+        of ``origin`` that no remaining graph describes are deleted: an organisation with every key it
+        is known by (whoever registered the key), so no later import is merged into a node that is
+        gone, or records a merge with it; a city, a concept, a project key (free again for another
+        source). Entries another graph still describes — an organisation a later import merged into, a
+        concept or city label it states — are kept, handed over to that graph: a later import must
+        reuse them, or the union of graphs would hold two nodes for one organisation (two PICs, two
+        labels). The keys ``origin`` registered for organisations that stay follow their organisation's
+        origin; its ``ident`` keys (which only its own re-runs look up) go.
+
+        What this cannot undo: facts ``origin`` added to an organisation that stays (a merged
+        organisation keeps one value per fact, the first stated), and merges other graphs recorded with
+        an organisation that is now forgotten — those graphs are immutable artefacts; re-import them
+        to restate them. Returns (forgotten, handed over): counts by kind."""
+        forgotten: dict[str, int] = {}
+        handed: dict[str, int] = {}
+
+        def settle(kind: str, table: str, column: str) -> list[str]:
+            """Delete or hand over the ``origin`` rows of ``table``; the keys deleted."""
+            gone = []
+            keys = [r[0] for r in self.db.execute(f"SELECT {column} FROM {table} WHERE origin = ? ORDER BY {column}", (origin,))]
+            for key in keys:
+                heir = described_by(kind, key)
+                if heir is None:
+                    self.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (key,))
+                    gone.append(key)
+                else:
+                    self.db.execute(f"UPDATE {table} SET origin = ? WHERE {column} = ?", (heir, key))
+            if gone:
+                forgotten[kind] = len(gone)
+            if len(keys) > len(gone):
+                handed[kind] = len(keys) - len(gone)
+            return gone
+
+        gone = settle("organisation", "org", "id")
+        # every key a forgotten organisation is known by, in one pass over the keys (no index by id)
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS forgotten_org (id TEXT PRIMARY KEY)")
+        self.db.execute("DELETE FROM forgotten_org")
+        self.db.executemany("INSERT INTO forgotten_org VALUES (?)", ((org_id,) for org_id in gone))
+        self.db.execute("DELETE FROM org_key WHERE id IN (SELECT id FROM forgotten_org)")
+        self.db.execute("DROP TABLE forgotten_org")
+        self.db.execute("DELETE FROM org_key WHERE origin = ? AND kind = 'ident'", (origin,))
+        self.db.execute(
+            "UPDATE org_key SET origin = (SELECT org.origin FROM org WHERE org.id = org_key.id) "
+            "WHERE origin = ? AND id IN (SELECT id FROM org)",
+            (origin,),
+        )
+        self.db.execute("DELETE FROM org_key WHERE origin = ?", (origin,))  # keys of no organisation at all
+        settle("place", "city", "uri")
+        settle("concept", "concept", "id")
+        settle("project", "project", "key")
+        self._facts_cache.clear()
+        self._key_cache.clear()
+        self._city_cache.clear()
+        return forgotten, handed
 
     # ------------------------------------------------------------------ seeds
     def register_seed(self, records: Iterable[ProjectRecord], resolve_country: Callable[[str], str | None]) -> None:

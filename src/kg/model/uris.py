@@ -44,7 +44,11 @@ class Minter:
         return record.id
 
     def project(self, record: ProjectRecord) -> str:
-        return f"{self.base}id/project/{self.project_key(record)}"
+        return self.project_of_key(self.project_key(record))
+
+    def project_of_key(self, key: str) -> str:
+        """A project's URI from its key (:meth:`project_key`)."""
+        return f"{self.base}id/project/{key}"
 
     def project_part(self, project_uri: str, kind: str, n: int | str | None = None) -> str:
         return f"{project_uri}/{kind}" if n is None else f"{project_uri}/{kind}/{n}"
