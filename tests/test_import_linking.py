@@ -116,6 +116,17 @@ def test_kg_orgs_lists_the_decisions_for_review(cordis_then_erasmus: Path):
     assert "name-country-city" in table.stdout and "Universität Potsdam" in table.stdout
 
 
+def test_kg_orgs_csv_lists_every_organisation_once(cordis_then_erasmus: Path):
+    """``kg orgs --format csv`` is the organisations themselves (it used to repeat the per-graph counts)."""
+    proc = run_kg("orgs", "--format", "csv", "--var-dir", str(cordis_then_erasmus), check=True)
+    rows = list(csv.DictReader(io.StringIO(proc.stdout)))
+    assert list(rows[0]) == ["organisation", "name", "country", "graphs", "projects"]
+    uris = [r["organisation"] for r in rows]
+    assert len(uris) == len(set(uris)) == len(values(cordis_then_erasmus, "SELECT DISTINCT ?o WHERE { ?o a kg:Organisation }", "o"))
+    [potsdam] = [r for r in rows if r["organisation"] == POTSDAM]
+    assert len(potsdam["graphs"].split()) >= 2 and int(potsdam["projects"]) >= 2  # one node, both sources
+
+
 def test_one_node_whichever_source_comes_first(seed_build: Path, tmp_path: Path):
     var = fresh_var(seed_build, tmp_path)
     erasmus(var, tmp_path)

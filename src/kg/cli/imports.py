@@ -26,7 +26,7 @@ from kg.imports.artefacts import list_imports
 from kg.imports.context import ImportFailed
 from kg.imports.pipeline import remove_import, run_import
 from kg.imports.registry import IMPORTERS
-from kg.read.organisations import organisation_counts, organisation_matches
+from kg.read.organisations import organisation_counts, organisation_list, organisation_matches
 from kg.store import open_store
 
 # --------------------------------------------------------------------------- imports
@@ -197,7 +197,7 @@ def orgs(
     store: str | None = StoreOption,
     var_dir: Path | None = VarDir,
 ) -> None:
-    """Organisations across sources: counts per graph, or (--matches) the merge decisions for review."""
+    """Organisations across sources: counts per graph (as CSV: every organisation), or (--matches) the merge decisions for review."""
     import csv as csv_module
 
     if format not in {"table", "csv"}:
@@ -205,12 +205,13 @@ def orgs(
     location = store_location(store, settings_from(None, var_dir, None))
     with open_store(location, read_only=True) as st:
         if not matches:
-            counts = organisation_counts(st)
-            if format == "csv":
+            if format == "csv":  # every organisation, one row each
                 w = csv_module.writer(sys.stdout)
-                w.writerow(["graph", "organisations"])
-                w.writerows(counts.items())
+                w.writerow(["organisation", "name", "country", "graphs", "projects"])
+                for org in organisation_list(st):
+                    w.writerow([org["o"], org["name"], org["country"], org["graphs"], org["projects"]])
                 return
+            counts = organisation_counts(st)
             t = Table(title="Organisations per graph")
             t.add_column("graph")
             t.add_column("organisations", justify="right")

@@ -199,3 +199,27 @@ SELECT ?g (COUNT(DISTINCT ?o) AS ?organisations) WHERE { GRAPH ?g { ?o a kg:Orga
 
 def organisation_counts(store: Store) -> dict[str, int]:
     return {sol["g"].value: int(sol["organisations"].value) for sol in _solutions(store, ORGANISATIONS_QUERY)}
+
+
+ORGANISATION_LIST_QUERY = """
+PREFIX kg: <https://w3id.org/euprojects/def#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?o (SAMPLE(?label) AS ?name) (SAMPLE(?c) AS ?country)
+       (GROUP_CONCAT(DISTINCT STR(?g); separator=" ") AS ?graphs) (COUNT(DISTINCT ?proj) AS ?projects)
+WHERE {
+  GRAPH ?g { ?o a kg:Organisation }
+  OPTIONAL { ?o rdfs:label ?label }
+  OPTIONAL { ?o kg:country ?c }
+  OPTIONAL { ?proj kg:hasParticipation ?part . ?part kg:organisation ?o }
+}
+GROUP BY ?o ORDER BY ?o
+"""
+
+
+def organisation_list(store: Store) -> list[dict[str, str]]:
+    """Every organisation once: its URI, a name, its country, the graphs that state it and how many
+    projects it takes part in (``kg orgs --format csv``)."""
+    return [
+        {var: (sol[var].value if sol[var] is not None else "") for var in ("o", "name", "country", "graphs", "projects")}
+        for sol in _solutions(store, ORGANISATION_LIST_QUERY)
+    ]
