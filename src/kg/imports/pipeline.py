@@ -117,6 +117,7 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
         return store
     imported = {e["graph"] for e in entries}
     store = ox.Store(str(build_dir))
+    failure: str | None = None
     try:
         source_store = ox.Store.read_only(str(current))
         try:
@@ -129,11 +130,13 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
         for entry in others:
             load_import(store, var, entry)
     except StoreError as exc:
-        del store  # closed before the build directory is discarded
-        raise ImportFailed(f"another import's artefact is missing or altered: {exc}") from None
+        failure = str(exc)  # raised below, once this exception (whose traceback holds the store) is gone
     except BaseException:
         del store  # closed before the build directory is discarded
         raise
+    if failure is not None:
+        del store  # the last reference: the store is closed before the build directory is discarded
+        raise ImportFailed(f"another import's artefact is missing or altered: {failure}")
     return store
 
 
