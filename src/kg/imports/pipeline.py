@@ -140,6 +140,31 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
     return store
 
 
+def _refuse_violations(
+    settings: Settings,
+    build_dir: Path,
+    store_triples: int,
+    progress: Progress | None,
+    which: str,
+    override: str,
+    rejects: list[Reject] | None = None,
+    rejects_path: Path | None = None,
+) -> None:
+    """Validate a new build as a whole (fast SHACL on disk); :class:`ImportFailed` naming the first
+    violations when it does not conform (the build is then discarded by the caller)."""
+    if progress:
+        progress.note(f"validating the new store with SHACL ({store_triples} triples)")
+    report = validate_store(build_dir, settings.shapes_dir)
+    if not report.conforms:
+        lines = "\n".join(str(r) for r in report.violations[:20])
+        raise ImportFailed(
+            f"SHACL: {len(report.violations)} violation(s) in the store {which}; "
+            f"the store was left unchanged (use --no-validate to {override})\n{lines}",
+            rejects,
+            rejects_path,
+        )
+
+
 def _drop_work(work: Path) -> None:
     """Remove a run's work directory, and ``imports/.work/`` and ``imports/`` when that leaves them empty."""
     shutil.rmtree(work, ignore_errors=True)
@@ -341,17 +366,7 @@ def _run_locked(
         if validate:
             # the whole new store — curated graphs, every import, this one — as the union of its graphs,
             # on disk, with the fast SHACL engine; cross-import conflicts show here
-            if progress:
-                progress.note(f"validating the new store with SHACL ({store_triples} triples)")
-            report = validate_store(build_dir, settings.shapes_dir)
-            if not report.conforms:
-                lines = "\n".join(str(r) for r in report.violations[:20])
-                raise ImportFailed(
-                    f"SHACL: {len(report.violations)} violation(s) in the store with this import; "
-                    f"the store was left unchanged (use --no-validate to load anyway)\n{lines}",
-                    ctx.rejects,
-                    rejects_path,
-                )
+            _refuse_violations(settings, build_dir, store_triples, progress, "with this import", "load anyway", ctx.rejects, rejects_path)
 
         digest = writer.sha256
         assert digest is not None
@@ -519,15 +534,7 @@ def _remove_locked(settings: Settings, source: str, name: str, validate: bool, p
         store_triples = len(store)
         store = None  # closes it
         if validate:
-            if progress:
-                progress.note(f"validating the new store with SHACL ({store_triples} triples)")
-            report = validate_store(build_dir, settings.shapes_dir)
-            if not report.conforms:
-                lines = "\n".join(str(r) for r in report.violations[:20])
-                raise ImportFailed(
-                    f"SHACL: {len(report.violations)} violation(s) in the store without this import; "
-                    f"the store was left unchanged (use --no-validate to remove it anyway)\n{lines}"
-                )
+            _refuse_violations(settings, build_dir, store_triples, progress, "without this import", "remove it anyway")
         shutil.copy2(registry_path, build_dir / REGISTRY)
         manifest["imports"] = [e for e in entries if e["graph"] != graph]
         write_manifest(build_dir, manifest)
