@@ -45,7 +45,7 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -204,12 +204,14 @@ def default_name(paths: list[Path]) -> str:
     return slugify("-".join(Path(p).stem for p in paths))[:60]
 
 
-def write_rejects(path: Path, rejects: list[Reject]) -> None:
+def write_rejects(path: Path, rejects: Sequence[Reject], repairs: Sequence[Reject] = ()) -> None:
+    """The import's report: one CSV row for every reject (a row not loaded), then one for every
+    repair (a value changed and kept: ``--strip-control``). Nothing is capped."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["file", "row", "column", "reason"])
-        for r in rejects:
+        for r in [*rejects, *repairs]:
             w.writerow([r.file, r.row, r.column, r.reason])
 
 
@@ -340,9 +342,9 @@ def _run_locked(
         writer.close()  # the rest of the graph written and loaded
 
         rejects_path = None
-        if ctx.rejects:
+        if ctx.rejects or ctx.repairs:
             rejects_path = var / REJECTS_DIR / f"{source}-{name}-{stamp}-{secrets.token_hex(2)}.csv"
-            write_rejects(rejects_path, ctx.rejects)
+            write_rejects(rejects_path, ctx.rejects, ctx.repairs)
         if strict and ctx.rejects:
             files = sorted({r.file for r in ctx.rejects})
             raise ImportFailed(
@@ -420,6 +422,7 @@ def _run_locked(
             artefact=final_artefact,
             rejects_path=rejects_path,
             seconds=time.perf_counter() - started,
+            repairs=ctx.repairs,
         )
     except ImportFailed:
         raise
