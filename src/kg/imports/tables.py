@@ -548,11 +548,11 @@ def check_text(column: str, value: str) -> str:
     m = _MOJIBAKE.search(value)
     if m:
         return _raise(column, f"broken encoding: {m.group(0)!r} in {_excerpt(value, m.start())} is UTF-8 read as Latin-1")
-    at = find_control(value)
-    if at is not None:
+    control = find_control(value)
+    if control is not None:
         return _raise(
             column,
-            f"control character {_describe_control(value[at])} at character {at + 1} in {_excerpt(value, at)} "
+            f"control character {_describe_control(value[control])} at character {control + 1} in {_excerpt(value, control)} "
             "(text may hold tab and line breaks only; kg import --strip-control removes them)",
         )
     return value
