@@ -15,10 +15,15 @@ setting                    environment variable          default
 ``query_timeout``          ``KG_QUERY_TIMEOUT``          30 seconds
 ``service_allowlist``      ``KG_SERVICE_ALLOWLIST``      empty: no SERVICE / LOAD may reach any host
 ``query_workers``          ``KG_QUERY_WORKERS``          the CPU count (forced to 1 when a token is set)
+``strip_control``          ``KG_STRIP_CONTROL``          off: a control character rejects its import row
 =========================  ============================  ================================================
 
 ``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
 ``host:port`` pairs or ``*.example.org`` wildcards.
+
+``strip_control`` (``kg import --strip-control``): an imported value holding a control character
+other than tab and line breaks (NUL, ESC …) rejects its row by default; with it on, the characters
+are removed and each value so changed is reported (``file:row:column``) in the import's report.
 
 With a token the server accepts SPARQL Update and Graph Store writes, and the store is then
 opened read-write by a single worker process (a RocksDB directory takes one writer and no
@@ -87,6 +92,8 @@ class Settings:
     query_workers: int | None = None  # query worker processes; None: the CPU count
     max_query_bytes: int = MAX_QUERY_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    # importing (kg import)
+    strip_control: bool = False  # remove control characters from imported values (reported) instead of rejecting the row
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
@@ -222,6 +229,7 @@ class Settings:
             if name in env:
                 values[key] = kind(env[name])
         values["include_personal_data"] = _env_bool(env, "KG_INCLUDE_PERSONAL_DATA")
+        values["strip_control"] = _env_bool(env, "KG_STRIP_CONTROL")
         if env.get("KG_TOKEN"):
             values["token"] = env["KG_TOKEN"]
         raw = env.get("KG_QUERY_TIMEOUT")
