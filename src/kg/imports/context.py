@@ -430,6 +430,7 @@ class ImportContext:
                 "sme": None if org.sme is None else str(org.sme).lower(),
                 "pic": org.pic,
                 "vat": org.identifiers.get("vat"),
+                "website": org.website,
             }
             occ = Occurrence(
                 name=org.name,
@@ -440,6 +441,7 @@ class ImportContext:
                 facts={k: v for k, v in facts.items() if v},
                 location=where,
                 project_key=key,
+                identifiers={k: v for k, v in org.identifiers.items() if k not in PIC_KEYS},
             )
             res = self.registry.resolve(occ)
             omit = res.omit
@@ -452,6 +454,7 @@ class ImportContext:
                 "country": None if "country" in omit else org.country,
             }
             for fact, attr in (
+                ("website", "website"),
                 ("short_name", "short_name"),
                 ("organisation_type", "organisation_type"),
                 ("street", "street"),
