@@ -149,13 +149,40 @@ def test_never_merged_on_the_name_alone_across_countries(seed_build: Path, tmp_p
     assert not values(var, f"SELECT ?m WHERE {{ ?m kg:matchedOrganisation <{POTSDAM}> ; kg:occurrenceOrganisation <{partner.pop()}> }}", "m")
 
 
-def test_curated_organisation_without_a_country_is_not_merged_by_name(seed_build: Path, tmp_path: Path):
-    """The seed's CESIE ETS states no country, so a 'CESIE' in Palermo, Italy is not merged into it."""
-    var = fresh_var(seed_build, tmp_path)
+def cesie_row(identifier: str = "2015-1-IT01-KA101-000000") -> dict[str, str]:
     [(_, row)] = erasmus_rows("ErasmusPlus_KA1_2015_LearningMobilityOfIndividuals_Projects_Overview")
-    row = dict(row) | {"Project Identifier": "2015-1-IT01-KA101-000000", "Project Title": "Synthetic test project (not a real project)",
-                       "Participating countries": "IT", "Coordinating organisation name": "CESIE",
-                       "Coordinator's address": "Via Roma 94, 90133, Palermo", "Coordinator's country": "IT", "Coordinator's region": "Sicilia"}
-    run_import(Settings(var_dir=var), "erasmus", [write_erasmus_xlsx(tmp_path / "cesie.xlsx", row)], name="cesie")
-    assert organisations_of(var, "2015-1-IT01-KA101-000000") != {ID + "organisation/cesie"}
+    return dict(row) | {"Project Identifier": identifier, "Project Title": "Synthetic test project (not a real project)",
+                        "Participating countries": "IT", "Coordinating organisation name": "CESIE",
+                        "Coordinator's address": "Via Roma 94, 90133, Palermo", "Coordinator's country": "IT", "Coordinator's region": "Sicilia"}
+
+
+def test_the_seed_case_legal_form_no_address_vs_bare_name_with_country_and_town_is_one_node(seed_build: Path, tmp_path: Path):
+    """The LIAISON seed names "CESIE ETS" (the Italian third-sector form) with no address; a platform
+    row names "CESIE" in Palermo, IT: one node (the seed's URI), the decision recorded with its evidence."""
+    var = fresh_var(seed_build, tmp_path)
+    run_import(Settings(var_dir=var), "erasmus", [write_erasmus_xlsx(tmp_path / "cesie.xlsx", cesie_row())], name="cesie")
+    assert organisations_of(var, "2015-1-IT01-KA101-000000") == {ID + "organisation/cesie"}
     assert values(var, "SELECT ?n WHERE { <https://w3id.org/euprojects/id/organisation/cesie> kg:legalName ?n }", "n") == {"CESIE ETS"}
+    [m] = select(var, f"""SELECT ?outcome ?rule ?score ?evidence WHERE {{ ?m kg:matchedOrganisation <{ID}organisation/cesie> ;
+        kg:occurrenceOrganisation <{ID}organisation/cesie> ; kg:matchOutcome ?outcome ; kg:matchRule ?rule ; kg:matchScore ?score ;
+        kg:matchEvidence ?evidence }}""")
+    assert (m["outcome"], m["rule"]) == ("linked", "fellegi-sunter") and float(m["score"]) >= 0.99
+    assert "names equal once normalised" in m["evidence"] and "country missing on one side" in m["evidence"]
+    proc = run_kg("orgs", "--matches", "--format", "csv", "--var-dir", str(var), check=True)
+    assert any(r["outcome"] == "linked" and r["stated_name"] == "CESIE" for r in csv.DictReader(io.StringIO(proc.stdout)))
+
+
+def test_a_review_decision_survives_every_later_import(seed_build: Path, tmp_path: Path):
+    """A person's reject (data/organisation-reviews.yaml) keeps the pair apart in every later import."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(Settings().data_dir, data)  # type: ignore[arg-type]
+    var = fresh_var(seed_build, tmp_path)
+    run_kg("orgs", "review", "--reject", "it-cesie-palermo=cesie", "--note", "test", "--data-dir", str(data), "--var-dir", str(var), check=True)
+    assert "decision: reject" in (data / "organisation-reviews.yaml").read_text()
+    for name in ("one", "two"):  # the import, and the same import again (a rebuild of its graph)
+        run_import(Settings(var_dir=var, data_dir=data), "erasmus", [write_erasmus_xlsx(tmp_path / "cesie.xlsx", cesie_row())], name="cesie")
+        assert organisations_of(var, "2015-1-IT01-KA101-000000") == {ID + "organisation/it-cesie-palermo"}, name
+    rules = values(var, f"SELECT ?r WHERE {{ ?m kg:matchedOrganisation <{ID}organisation/cesie> ; kg:matchOutcome \"distinct\" ; kg:matchRule ?r }}", "r")
+    assert rules == {"review"}

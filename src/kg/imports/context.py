@@ -22,6 +22,7 @@ from kg.imports.artefacts import Artefact
 from kg.imports.tables import CellError, Row, TableFile
 from kg.linking.countries import CountryTable, UnknownCountry
 from kg.linking.organisations import Occurrence, OrganisationRegistry
+from kg.linking.reviews import load_reviews, reviews_path
 from kg.linking.sdgs import SdgKos
 from kg.mapping import (
     MappingContext,
@@ -312,6 +313,10 @@ class ImportContext:
             raise ImportFailed(f"{settings.projects_dir} is invalid, run `kg validate`: {exc}") from None
         self.curated_keys = {self.minter.project_key(r): f"data/projects/{p.name}" for p, r in curated}
         registry.register_seed((r for _, r in curated), self._resolve_or_none)
+        try:  # a person's accept / reject decisions on candidates (kg orgs review): re-applied by every import
+            registry.reviews = load_reviews(reviews_path(data))
+        except RecordsInvalid as exc:
+            raise ImportFailed(f"{reviews_path(data)} is invalid: {exc}") from None
 
     # ------------------------------------------------------------------ reporting
     def note(self, message: str) -> None:

@@ -62,7 +62,7 @@ NAME_M_EXTRA = 0.25  # factor per distinctive token only one side has ("… di P
 NAME_M_SWAP = 0.01  # factor per distinctive token each side has and the other lacks (Palermo vs Catania)
 P_UNSEEN = 1e-4  # chance that another organisation has a token no other known name has
 U_NAME_FLOOR = 1e-4  # ... and that another organisation has the same whole name, however rare its tokens
-FUZZY_AT = 0.90  # Jaro–Winkler similarity at which two tokens agree approximately
+FUZZY_AT = 0.84  # Jaro–Winkler similarity at which two tokens agree approximately
 
 # Words of organisation names so common that agreeing on them says little (floor of their frequency).
 # Anything not listed gets its frequency from the known names only.
@@ -265,14 +265,14 @@ def name_weight(a: Profile, b: Profile, tf: TermFrequencies) -> tuple[float, str
         distinct_b = [t for t in only_b if GENERIC.get(t, 0) < 0.3]
         swaps = min(len(distinct_a), len(distinct_b))
         extras = max(len(distinct_a), len(distinct_b)) - swaps
-        for t in distinct_a[:swaps]:  # a token each side has and the other lacks: its rarity counts against
-            m *= NAME_M_SWAP * (1.0 if GENERIC.get(t) else 0.3)
         m *= NAME_M_EXTRA**extras
+        if swaps:  # a distinctive word each side has and the other lacks (Complutense / Autónoma): two organisations
+            m, u = NAME_M_SWAP**swaps, 0.99
         bits = [f"agree on {' '.join(shared)!r}{' (some approximately)' if approx else ''}"]
         if only_a or only_b:
             bits.append(f"unmatched {' '.join(only_a) or '-'!r} / {' '.join(only_b) or '-'!r}")
         how = "names " + ", ".join(bits)
-    u = min(max(u, U_NAME_FLOOR if a.norm == b.norm else U_NAME_FLOOR / 10), 0.999)
+    u = min(max(u, U_NAME_FLOOR if a.norm == b.norm else U_NAME_FLOOR / 10), 0.99)
     w = math.log2(m / u)
     return w, f"{how}: name weight {w:+.1f} (u={u:.2g}, term-frequency adjusted)"
 

@@ -656,7 +656,7 @@ class OrganisationRegistry:
                 linked = sorted((c for c in compared if c[1].outcome == "linked" and c[1].rule != "review"), key=lambda c: -c[1].weight)
                 if len(linked) > 1 and linked[0][1].weight - linked[1][1].weight < AMBIGUOUS_BITS:
                     # two known organisations fit about as well: a person decides (both candidates)
-                    for other, d in linked:
+                    for _other, d in linked:
                         d.outcome = "candidate"
                         d.evidence.append(f"ambiguous: {len(linked)} known organisations score within {AMBIGUOUS_BITS} bits")
                 elif linked:
