@@ -83,7 +83,7 @@ def evaluate_command(
     for col in ("variant", "pairs", "truth", "linked", "candidate", "distinct"):
         t.add_column(col)
     for kind, row in sorted(result.by_kind.items()):
-        t.add_row(kind, str(row["pairs"]), row["truth"], str(row["linked"]), str(row["candidate"]), str(row["distinct"]))
+        t.add_row(kind, str(row["pairs"]), str(row["truth"]), str(row["linked"]), str(row["candidate"]), str(row["distinct"]))
     out.print(t)
     out.print(f"precision {result.precision:.4f}  recall {result.recall:.4f}  (candidates counted as not linked; {result.candidates} listed for review)")
     if report is not None:
