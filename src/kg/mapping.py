@@ -511,6 +511,9 @@ class _ProjectMapper:
             ou = self.m.organisation(org.id)
             if self.ctx.first_time(ou):
                 self.organisation(org, ou, where)
+            else:  # described earlier in this graph: a later occurrence still brings its own spelling
+                for alt in org.alt_names:
+                    self.out.plain(ou, SKOS.altLabel, alt)
             self.participation(org, ou)
 
     def organisation(self, org: Organisation, ou: str, where: str) -> None:
