@@ -30,6 +30,9 @@ from kg.curated import load_model, load_programme_scheme
 from kg.extract import lists as L
 from kg.extract.compare import Comparer, diff_lines
 from kg.extract.dates import find_dates
+from kg.extract.fields import GeneralRules, ProgrammeVocab, programme_vocab
+from kg.extract.gazetteer import Gazetteer, default_gazetteer
+from kg.extract.html import HTML_SUFFIXES, HtmlPage, looks_like_html, read_html
 from kg.extract.numbers import (
     COUNTRY_COUNT_RE,
     PARTNER_COUNT_RES,
@@ -181,7 +184,9 @@ class Extraction:
 
 
 class _Extractor:
-    def __init__(self, text: str, source_path: str, table: CountryTable, kos: SdgKos, matcher: ProgrammeMatcher):
+    def __init__(self, text: str, source_path: str, table: CountryTable, kos: SdgKos, matcher: ProgrammeMatcher,
+                 names: ProgrammeVocab | None = None, gazetteer: Gazetteer | None = None):
+        self.names, self.gazetteer = names, gazetteer
         self.text = text
         self.source_path = source_path
         self.table, self.kos, self.matcher = table, kos, matcher
@@ -285,6 +290,13 @@ class _Extractor:
         self.body()
         self.categories()
         self.contacts()
+        if self.names is not None and self.gazetteer is not None:
+            GeneralRules(
+                self.text, self.spans, d, self.table, self.names, self.gazetteer, {c.id for c in self.matcher.scheme.concepts},
+                self.matcher.broader, self.facts, self.amb,
+            ).run()
+            if d.get("cities"):  # the gazetteer settled them: the seed rule's "no gazetteer" report no longer holds
+                self.amb[:] = [a for a in self.amb if not (a.field == "cities" and "no gazetteer" in a.reason)]
         acronym = d.get("acronym")
         title = d["title"]
         title_text = title if isinstance(title, str) else next(iter(title.values()))
@@ -925,6 +937,8 @@ class _Vocab:
     table: CountryTable
     kos: SdgKos
     matcher: ProgrammeMatcher
+    names: ProgrammeVocab
+    gazetteer: Gazetteer
 
 
 _VOCAB: dict[str, _Vocab] = {}
@@ -935,7 +949,8 @@ def _vocab(settings: Settings) -> _Vocab:
     if key not in _VOCAB:
         assert settings.data_dir is not None  # Settings.__post_init__ always sets it
         scheme = load_programme_scheme(settings.data_dir / "vocab" / "programmes.yaml")
-        _VOCAB[key] = _Vocab(default_table(settings), default_kos(settings), ProgrammeMatcher(scheme))
+        names = programme_vocab(str(settings.data_dir / "vocab" / "programme-names.yaml"))
+        _VOCAB[key] = _Vocab(default_table(settings), default_kos(settings), ProgrammeMatcher(scheme), names, default_gazetteer())
     return _VOCAB[key]
 
 
@@ -943,7 +958,7 @@ def extract_text(text: str, source_path: str, *, settings: Settings | None = Non
     """Extract a record from a page's text; ``suggest_sdgs`` adds ``sdg_suggestions`` when the page states no SDG."""
     settings = settings or Settings.from_env()
     v = _vocab(settings)
-    ex = _Extractor(text, source_path, v.table, v.kos, v.matcher)
+    ex = _Extractor(text, source_path, v.table, v.kos, v.matcher, v.names, v.gazetteer)
     record = ex.run()
     suggestions: list[dict[str, Any]] = []
     if suggest_sdgs and not record.get("sdgs"):
