@@ -76,7 +76,7 @@ LABELS: dict[str, list[str]] = {
         "lander", "teilnehmende lander", "paises", "paises participantes", "χωρες", "kraje", "kraje partnerskie", "landen", "deelnemende landen",
     ],
 }
-LABEL_KIND = {lab: kind for kind, labs in LABELS.items() for lab in labs}
+LABEL_KIND = {" ".join(lab.replace("ς", "σ").split()): kind for kind, labs in LABELS.items() for lab in labs}
 _LABEL_ALT = "|".join(sorted({re.escape(x) for x in LABEL_KIND}, key=len, reverse=True))
 
 PROJECT_WORDS = r"(?:project|projects|progetto|projet|projekt|proyecto|projeto|projecto|έργο|εργο|σχέδιο|projekt|project)"
@@ -171,7 +171,7 @@ def _ascii(text: str) -> str:
 
 
 def _fold_label(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", _ascii(text).casefold())).strip()
+    return re.sub(r"\s+", " ", re.sub(r"[^\w\s]", " ", _ascii(text).casefold().replace("ς", "σ"))).strip()
 
 
 @dataclass
@@ -240,7 +240,7 @@ def parse_date(text: str, *, end: bool = False) -> ParsedDate | None:
     )
     settings: dict[str, Any] = {"DATE_ORDER": "DMY", "PREFER_DAY_OF_MONTH": "first", "REQUIRE_PARTS": ["month", "year"]}
     try:
-        dt = dateparser.parse(t, languages=LANGS, settings=settings)  # type: ignore[arg-type]
+        dt = dateparser.parse(t, languages=LANGS, settings=settings)
     except (ValueError, OverflowError):
         dt = None
     if dt is None:
@@ -332,7 +332,10 @@ class GeneralRules:
                 if ve > vs:
                     self.labelled.append((kind, self.text[s : s + len(head)].strip(), vs, ve, s))
                 continue
-            kind = LABEL_KIND[_fold_label(m.group("label"))]
+            found_kind = LABEL_KIND.get(_fold_label(m.group("label")))
+            if found_kind is None:
+                continue
+            kind = found_kind
             if m.group("value") is None:
                 continue
             vs, ve = strip_span(self.text, s + m.start("value"), s + m.end("value"), " \t")
@@ -367,7 +370,6 @@ class GeneralRules:
         if isinstance(title, str) and not d.get("title_is_descriptive"):
             # a title line that is a sentence is not a stated title
             words = title.split()
-            org_names = {fold(o["name"]) for o in d.get("organisations") or []}
             why = None
             if len(words) > 16 or re.search(r"[.!?]$", title) and len(words) > 6:
                 why = "the first line reads like a sentence, not a title"
@@ -602,6 +604,8 @@ class GeneralRules:
 
         def add(s: int, e: int, method: str, role: str | None = None, country: str | None = None, city: tuple[int, int] | None = None) -> None:
             s, e = strip_span(self.text, s, e, " \t\r\n;,.:•-–—*·\"'“”")
+            if e < len(self.text) and self.text[e] == "." and re.search(r"\.\w+$", self.text[s:e]):
+                e += 1  # an abbreviation's own period (SOC.COOP.SOC., S.C.S.)
             art = re.match(rf"(?:(?:il|lo|la|i|gli|le|the|les|der|die|das|el|los|las|o|os|as)\s+|l['’])(?={ORG_KEYWORDS})", self.text[s:e], re.IGNORECASE)
             if art:
                 s += art.end()
@@ -672,6 +676,8 @@ class GeneralRules:
                 r"(?:(?i:\s(?:sono|are|sont|sind|son|são|include|includono|comprennent))\s*:?|:)\s*(?i:la|il|le|i|the|les|die|los|las|as|os)?\s*"
                 r"(?P<list>[A-ZÀ-Ý][^.\n]{2,600})", chunk):
                 ls, le = lo + m.start("list"), lo + m.end("list")
+                if inside(ls, ls + 1):
+                    continue
                 for s, e in self._split_list(ls, le):
                     add(s, e, "list after 'the partners are' / 'i partner sono' …")
                 covered.append((ls, le))
@@ -687,15 +693,17 @@ class GeneralRules:
             raw = self.text[s:e]
             body = BULLET_RE.sub("", raw)
             off = s + len(raw) - len(body)
-            m = PAREN_TAIL_RE.match(body)
-            if m:
+            pm = PAREN_TAIL_RE.match(body)
+            if pm:
+                m = pm
                 uri = self._country_of(m.group("paren"))
                 if uri and len(m.group("name").split()) <= 10:
                     role = "coordinator" if re.search(r"(?i)coordinat|capofila|coordinateur|koordinator|lead", m.group("rest")) else None
                     add(off + m.start("name"), off + m.end("name"), "partner line 'Name (Country)'", role, uri)
                     continue
-            m = COMMA_TAIL_RE.match(body)
-            if m and len(m.group("name").split()) <= 10:
+            cm = COMMA_TAIL_RE.match(body)
+            if cm and len(cm.group("name").split()) <= 10:
+                m = cm
                 uri = self._country_of(m.group("tail"))
                 if uri:
                     add(off + m.start("name"), off + m.end("name"), "partner line 'Name, Country'", None, uri)
@@ -776,8 +784,6 @@ class GeneralRules:
                 line and re.search(r"\d{3,}", self.text[line[0] : m.start])  # an address's "(Belgium)"
             ):
                 accepted.append((m.uri, m.start, m.end, "country in parentheses after a name"))
-        for o in d.get("organisations") or []:
-            pass
         out = list(d.get("countries") or [])
         for uri, s0, e0, how in accepted:
             if uri in have:
