@@ -10,6 +10,7 @@ setting                    environment variable          default
 ``data_dir``               ``KG_DATA_DIR``               ``root/data``
 ``var_dir``                ``KG_VAR_DIR``                ``root/var`` (builds, imports, the store link)
 ``include_personal_data``  ``KG_INCLUDE_PERSONAL_DATA``  off: named persons' contacts stay out
+``sdg_suggestions``        ``KG_SDG_SUGGESTIONS``        on: ``kg build`` writes Aurora-query SDG suggestions
 ``serve_store``            (``kg serve --store``)        ``var_dir/store``, the served-store symlink
 ``token``                  ``KG_TOKEN``                  None: read-only, every write answers 403
 ``query_timeout``          ``KG_QUERY_TIMEOUT``          30 seconds
@@ -46,6 +47,7 @@ DEFAULT_BASE_URI = "https://w3id.org/euprojects/"
 # The inputs under the data directory, named once: the build, the importers and the publisher read these.
 COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
 SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
+SDG_QUERIES = Path("vocab/sdg-queries/aurora-5.0")
 PROGRAMMES = Path("vocab/programmes.yaml")
 PROJECTS = Path("projects")
 
@@ -84,6 +86,7 @@ class Settings:
     data_dir: Path | None = None  # the input data (records, sources, vocab); default root/data
     var_dir: Path | None = None  # where built stores live; default root/var
     include_personal_data: bool = False  # named persons' e-mails etc. stay out unless True
+    sdg_suggestions: bool = True  # kg build: SDG suggestions from the Aurora queries, in their own named graph
     # serving (kg serve)
     serve_store: Path | None = None  # the store to serve; default var_dir/store
     token: str | None = None  # enables SPARQL Update and Graph Store writes
@@ -140,6 +143,12 @@ class Settings:
         """The UN SDG KOS (goals, targets, indicators)."""
         assert self.data_dir is not None
         return self.data_dir / SDG_KOS
+
+    @property
+    def sdg_queries_dir(self) -> Path:
+        """The Aurora SDG queries (v5.0, CC BY 4.0) that SDG suggestions are computed with."""
+        assert self.data_dir is not None
+        return self.data_dir / SDG_QUERIES
 
     @property
     def programmes_file(self) -> Path:
@@ -230,6 +239,7 @@ class Settings:
                 values[key] = kind(env[name])
         values["include_personal_data"] = _env_bool(env, "KG_INCLUDE_PERSONAL_DATA")
         values["strip_control"] = _env_bool(env, "KG_STRIP_CONTROL")
+        values["sdg_suggestions"] = _env_bool(env, "KG_SDG_SUGGESTIONS", True)
         if env.get("KG_TOKEN"):
             values["token"] = env["KG_TOKEN"]
         raw = env.get("KG_QUERY_TIMEOUT")

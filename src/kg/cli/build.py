@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -19,9 +20,15 @@ def build(
     var_dir: Path | None = VarDir,
     base_uri: str | None = BaseUri,
     include_personal_data: bool = Personal,
+    sdg_suggestions: bool = typer.Option(
+        True, "--sdg-suggestions/--no-sdg-suggestions",
+        help="write SDG suggestions from the Aurora queries into graph/inferred/sdg-suggestions (env KG_SDG_SUGGESTIONS)",
+    ),
 ) -> None:
     """Records → RDF → SHACL validation → a new Oxigraph store, swapped in only if valid."""
     settings = settings_from(data_dir, var_dir, base_uri, include_personal_data)
+    if not sdg_suggestions:
+        settings = replace(settings, sdg_suggestions=False)
     try:
         with err.status("building…") as status:
             result = run_build(settings, progress=lambda m: status.update(m))
