@@ -15,6 +15,7 @@ setting                    environment variable          default
 ``query_timeout``          ``KG_QUERY_TIMEOUT``          30 seconds
 ``service_allowlist``      ``KG_SERVICE_ALLOWLIST``      empty: no SERVICE / LOAD may reach any host
 ``query_workers``          ``KG_QUERY_WORKERS``          the CPU count (forced to 1 when a token is set)
+``read_connections``       ``KG_READ_CONNECTIONS``       4: read-model reads at once per server process
 =========================  ============================  ================================================
 
 ``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
@@ -87,6 +88,7 @@ class Settings:
     query_workers: int | None = None  # query worker processes; None: the CPU count
     max_query_bytes: int = MAX_QUERY_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    read_connections: int = 4  # read-model (kg-read.sqlite) reads at once; more wait, under the query timeout
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
@@ -107,6 +109,8 @@ class Settings:
         object.__setattr__(self, "query_timeout", float(self.query_timeout))
         if self.query_timeout <= 0:
             raise ValueError("the query timeout must be positive")
+        if self.read_connections < 1:
+            raise ValueError("read_connections must be at least 1")
         allow = (self.service_allowlist,) if isinstance(self.service_allowlist, str) else self.service_allowlist
         object.__setattr__(self, "service_allowlist", tuple(h.strip().lower() for h in allow if h.strip()))
 
@@ -237,6 +241,12 @@ class Settings:
                 values["query_workers"] = int(raw)
             except ValueError as exc:
                 raise ValueError(f"KG_QUERY_WORKERS must be a whole number, not {raw!r}") from exc
+        raw = env.get("KG_READ_CONNECTIONS")
+        if raw:
+            try:
+                values["read_connections"] = int(raw)
+            except ValueError as exc:
+                raise ValueError(f"KG_READ_CONNECTIONS must be a whole number, not {raw!r}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "service_allowlist" in overrides and overrides["service_allowlist"] is not None:
             values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]  # the caller's sequence of hosts

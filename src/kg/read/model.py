@@ -256,7 +256,8 @@ def list_projects(
                 snippets = {
                     r[0]: r[1]
                     for r in con.execute(
-                        f"SELECT rowid, snippet(project_fts, -1, '<mark>', '</mark>', '…', 12) FROM project_fts WHERE project_fts MATCH ? AND rowid IN ({_in(pids)})",
+                        "SELECT rowid, snippet(project_fts, -1, '<mark>', '</mark>', '…', 12) FROM project_fts "
+                        f"WHERE project_fts MATCH ? AND rowid IN ({_in(pids)})",
                         [conds["q"][1][0], *pids],
                     )
                 }
@@ -352,7 +353,8 @@ def facet_counts(con: sqlite3.Connection, conds: dict[str, tuple[str, list[Any]]
         rows = con.execute("SELECT uri, project_count FROM sdg WHERE is_goal = 1 AND project_count > 0 ORDER BY project_count DESC, uri").fetchall()
     else:
         rows = con.execute(
-            f"SELECT s.goal, COUNT(DISTINCT s.pid) AS n FROM project_sdg s JOIN project p ON p.pid = s.pid WHERE s.suggested = 0 AND {where} GROUP BY s.goal ORDER BY n DESC, s.goal",
+            "SELECT s.goal, COUNT(DISTINCT s.pid) AS n FROM project_sdg s JOIN project p ON p.pid = s.pid "
+            f"WHERE s.suggested = 0 AND {where} GROUP BY s.goal ORDER BY n DESC, s.goal",
             params,
         ).fetchall()
     names = labels(con, [r[0] for r in rows], lang)

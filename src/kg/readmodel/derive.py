@@ -165,7 +165,10 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
 
     goal_of: dict[str, str] = {t.value: g.value for t, g in _select(store, "SELECT ?t ?g WHERE { ?t sdgo:isTargetOf ?g }")}
 
-    project_rows, text_rows, country_rows, sdg_rows = [], [], [], []
+    project_rows: list[tuple[Any, ...]] = []
+    text_rows: list[tuple[int, str, str, str]] = []
+    country_rows: list[tuple[int, str]] = []
+    sdg_rows: list[tuple[int, str, str, int, float | None]] = []
     for uri, pid in pids.items():
         f = fields[pid]
         start = _first_literal(f.get("start"))
@@ -248,14 +251,15 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
     broader: dict[str, set[str]] = defaultdict(set)
     for c, b in _select(store, "SELECT DISTINCT ?c ?b WHERE { ?x kg:fundedUnder ?c . ?c skos:broader+ ?b }"):
         broader[c.value].add(b.value)
-    scheme_rows = set()
-    for uri, pid in pids.items():
+    scheme_rows: set[tuple[int, str, int]] = set()
+    for pid in pids.values():
         for o in fields[pid].get("programme", []):
             scheme_rows.add((pid, o.value, 1))
     for pid, c, _d in list(scheme_rows):
         for b in broader.get(c, ()):
             scheme_rows.add((pid, b, 0))
-    db.executemany("INSERT OR REPLACE INTO project_scheme VALUES (?,?,?)", sorted(scheme_rows, key=lambda r: r[2]))
+    ordered = sorted(scheme_rows, key=lambda r: r[2])  # a direct link wins over the same concept as a broader one
+    db.executemany("INSERT OR REPLACE INTO project_scheme VALUES (?,?,?)", ordered)
 
     # ---- organisations
     oids: dict[str, int] = {}
@@ -335,7 +339,7 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
         "INSERT INTO alt_label VALUES (?,?,?)",
         (
             (s.value, lit.language or "", lit.value)
-            for s, lit in _select(store, "SELECT DISTINCT ?s ?l WHERE { ?s skos:altLabel ?l FILTER(STRSTARTS(STR(?s), STR(<" + SDG_NS + ">)) && isLiteral(?l)) }")
+            for s, lit in _select(store, "SELECT DISTINCT ?s ?l WHERE { ?s skos:altLabel ?l FILTER(isIRI(?s) && isLiteral(?l)) }")
         ),
     )
 
@@ -409,11 +413,17 @@ FROM sdg_all a""",
         if oname.get(oid):
             org_names[pid].append(oname[oid])
     fts_rows = []
-    for uri, pid in pids.items():
+    for pid in pids.values():
         f = fields[pid]
-        texts = lambda k: " ".join(str(t.value) for t in f.get(k, []) if isinstance(t, ox.Literal))  # noqa: E731
         fts_rows.append(
-            (pid, texts("title") + " " + texts("fullName"), texts("acronym") + " " + texts("key"), texts("description"), texts("objective"), " ".join(dict.fromkeys(org_names.get(pid, []))))
+            (
+                pid,
+                _texts(f, "title") + " " + _texts(f, "fullName"),
+                _texts(f, "acronym") + " " + _texts(f, "key"),
+                _texts(f, "description"),
+                _texts(f, "objective"),
+                " ".join(dict.fromkeys(org_names.get(pid, []))),
+            )
         )
     db.executemany("INSERT INTO project_fts(rowid, title, acronym, summary, objectives, organisations) VALUES (?,?,?,?,?,?)", fts_rows)
 
@@ -462,6 +472,10 @@ def _best_labels(db: sqlite3.Connection, uris_sql: str) -> dict[str, str]:
 
 def _all_labels(db: sqlite3.Connection, uri: str) -> str:
     return " ".join(sorted({v for (v,) in db.execute("SELECT value FROM label WHERE uri = ?", (uri,))}))
+
+
+def _texts(f: dict[str, list[Any]], key: str) -> str:
+    return " ".join(str(t.value) for t in f.get(key, []) if isinstance(t, ox.Literal))
 
 
 def _first_literal(values: list[Any] | None) -> ox.Literal | None:

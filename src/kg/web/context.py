@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
 from kg.read.queries import load_queries
+from kg.readmodel import ReadModel, open_release
 from kg.settings import Settings
 from kg.store import releases
 from kg.store.base import Store, StoreError
@@ -52,6 +54,8 @@ class AppContext:
         self.graphs_cache: dict[str, list[str]] = {}
         self._shared: tuple[Path, OxigraphStore] | None = None  # (build, store) for in-process readers
         self._queries: tuple[float, dict[str, Any]] | None = None
+        self._model: tuple[Path, ReadModel | None] | None = None
+        self._model_lock = threading.Lock()
 
     # ------------------------------------------------------------------ the served build
 
@@ -85,6 +89,28 @@ class AppContext:
         if self._shared is None or self._shared[0] != store:
             self._shared = (store, OxigraphStore(store, read_only=True))
         return self._shared[1]
+
+    def read_model(self) -> ReadModel | None:
+        """The served release's read model (``kg-read.sqlite``, opened read-only and immutable),
+        re-opened when another build is promoted; None when the release has none (a build made
+        before read models existed) or this app reads a store of its own (``get_store``).
+
+        It is what the REST lists, statistics, search and the HTML lists read: it needs no store
+        open in this process, so it answers with updates enabled too (``--token``), showing the
+        release as promoted (an update through ``/update`` shows there after the next build)."""
+        if self._get_store is not None:
+            return None
+        store = self.store_dir()
+        if store is None:
+            return None
+        current = self._model
+        if current is None or current[0] != store:
+            with self._model_lock:
+                current = self._model
+                if current is None or current[0] != store:
+                    model = open_release(store, connections=self.settings.read_connections)
+                    current = self._model = (store, model)
+        return current[1]
 
     def forget_graphs(self) -> None:
         self.graphs_cache.clear()

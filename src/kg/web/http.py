@@ -41,6 +41,7 @@ from starlette.routing import Match, Mount
 from kg import formats
 from kg.formats import Format
 from kg.read import common
+from kg.readmodel import Deadline
 
 # --------------------------------------------------------------------------- plain-text errors (SPARQL protocol)
 
@@ -399,6 +400,10 @@ def vary(response: Response, *fields: str) -> Response:
 
 def read_problem(request: Request, exc: Exception, *, invalid_status: int = 422) -> JSONResponse | None:
     """The problem response for the read side's errors (None for other exceptions)."""
+    if isinstance(exc, Deadline):
+        return problem(
+            503, "Service Unavailable", f"{exc}; try again, or narrow the request", instance=str(request.url), headers={"Retry-After": "5"}
+        )
     if isinstance(exc, common.NotFound):
         return problem(404, "Not Found", str(exc), kind="not-found", instance=str(request.url))
     if isinstance(exc, common.InvalidParameter):
