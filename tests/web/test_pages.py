@@ -198,7 +198,12 @@ def test_live_search_uses_the_api_in_a_browser(browser, facade_server):
     browser.get(facade_server.url + "/")
     browser.wait("return document.readyState === 'complete'")
     browser.type("#q", "migrants")
-    found = browser.wait("const r = document.getElementById('search-results'); return r.querySelectorAll('li').length === 2 && r.innerText")
-    assert "Learning Cities for Migrants Inclusion" in found and "2 projects match" in found
+    # ranked full text (titles first; IC4LOP matches in its objectives)
+    found = browser.wait("const r = document.getElementById('search-results'); return r.querySelectorAll('li').length === 3 && r.innerText")
+    assert found.index("Learning Cities for Migrants Inclusion") < found.index("IC4LOP") and "3 projects match" in found
     hrefs = browser.js("return [...document.querySelectorAll('#search-results a')].map(a => a.getAttribute('href'))")
     assert "/doc/project/learning-cities-migrants-inclusion" in hrefs
+    browser.type("#q", " ")  # typeahead: the programmes, organisations and places too
+    browser.js("document.getElementById('q').value = 'erasmus'; document.getElementById('q').dispatchEvent(new Event('input'))")
+    more = browser.wait("const r = document.getElementById('search-suggestions'); return r.querySelectorAll('li').length > 0 && r.innerText")
+    assert "Erasmus+" in more

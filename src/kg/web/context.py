@@ -93,13 +93,11 @@ class AppContext:
     def read_model(self) -> ReadModel | None:
         """The served release's read model (``kg-read.sqlite``, opened read-only and immutable),
         re-opened when another build is promoted; None when the release has none (a build made
-        before read models existed) or this app reads a store of its own (``get_store``).
+        before read models existed).
 
         It is what the REST lists, statistics, search and the HTML lists read: it needs no store
         open in this process, so it answers with updates enabled too (``--token``), showing the
         release as promoted (an update through ``/update`` shows there after the next build)."""
-        if self._get_store is not None:
-            return None
         store = self.store_dir()
         if store is None:
             return None

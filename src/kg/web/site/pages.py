@@ -25,6 +25,7 @@ from fastapi.routing import APIRoute
 from kg.model.namespaces import KG, PREFIXES
 from kg.model.uris import Minter
 from kg.read import common, entities, places, statistics
+from kg.read import model as read_model
 
 # aliased: make_router's route handlers are named organisations, programmes, projects, sdgs
 from kg.read import organisations as read_organisations
@@ -222,6 +223,19 @@ TERM_KINDS = {
 }
 
 
+# facet name → the /projects query parameter its links set
+_FACET_PARAM = {"country": "country", "sdg": "sdg", "programme": "programme", "year": "year_from"}
+
+
+def _facet_href(filters: dict[str, Any], name: str, value: Any) -> str:
+    chosen = dict(filters, page=None)
+    if name == "year":
+        chosen |= {"year_from": value, "year_to": value}
+    else:
+        chosen[_FACET_PARAM[name]] = value
+    return "/projects?" + urlencode({k: v for k, v in chosen.items() if v})
+
+
 def editor_vocabulary(store: Store, base: str) -> dict[str, Any]:
     """What the query editor completes: every known prefix (``kg`` → its namespace) and the terms
     the ontology graph declares, as prefixed names with their kind, English label and definition."""
@@ -291,9 +305,18 @@ def make_router(facade: AppContext) -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request, query: str | None = None) -> Response:
         lang = request_lang(request)
-        store = facade.store()
-        stats = statistics.statistics(store, lang)
-        recent, _ = read_projects.list_projects(store, sort="-start", limit=5, lang=lang)
+        rm = facade.read_model()
+        timeout = facade.settings.query_timeout
+        if rm is not None:
+            stats = read_model.statistics(rm, lang, timeout=timeout)
+            recent, _, _ = read_model.list_projects(rm, timeout=timeout, sort="-start", limit=5, lang=lang)
+        else:
+            stats = statistics.statistics(facade.store(), lang)
+            recent, _ = read_projects.list_projects(facade.store(), sort="-start", limit=5, lang=lang)
+        try:
+            vocab = vocabulary(facade.store())
+        except StoreUnavailable:  # with updates enabled only the worker opens the store: no completions
+            vocab = {"prefixes": {}, "terms": []}
         queries = []
         for q in facade.queries().values():
             try:
@@ -303,7 +326,7 @@ def make_router(facade: AppContext) -> APIRouter:
             queries.append({"name": q.name, "summary": q.summary, "description": q.description, "sparql": text})
         return render(
             facade, request, "home.html", lang=lang, stats=stats, recent=recent, queries=queries,
-            query=query, vocabulary=vocabulary(store),
+            query=query, vocabulary=vocab,
         )
 
     @router.get("/projects", response_class=HTMLResponse)
@@ -320,7 +343,8 @@ def make_router(facade: AppContext) -> APIRouter:
         page: str | None = None,
     ) -> Response:
         lang = request_lang(request)
-        store = facade.store()
+        rm = facade.read_model()
+        timeout = facade.settings.query_timeout
         per_page = 20
         page_no = max(1, _int_param(page) or 1)
         filters = {
@@ -330,31 +354,58 @@ def make_router(facade: AppContext) -> APIRouter:
         error = None
         items: list[dict[str, Any]] = []
         total = 0
+        facets: dict[str, list[dict[str, Any]]] | None = None
         try:
             y0, y1 = _int_param(year_from), _int_param(year_to)
             if year_from and y0 is None:
                 raise common.InvalidParameter("year_from", f"{year_from!r} is not a year")
             if year_to and y1 is None:
                 raise common.InvalidParameter("year_to", f"{year_to!r} is not a year")
-            items, total = read_projects.list_projects(
-                store, q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
-                year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
-                lang=lang, settings=facade.settings,
-            )
+            if rm is not None:
+                items, total, facets = read_model.list_projects(
+                    rm, timeout=timeout, q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
+                    year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
+                    lang=lang, facets=True, settings=facade.settings,
+                )
+            else:
+                items, total = read_projects.list_projects(
+                    facade.store(), q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
+                    year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
+                    lang=lang, settings=facade.settings,
+                )
         except common.InvalidParameter as exc:
             error = exc
         pages = max(1, math.ceil(total / per_page))
+        try:
+            programmes = read_programmes.programme_tree(facade.store(), lang)
+        except StoreUnavailable:  # updates enabled: the read model's programmes, flat
+            programmes = [{"@id": f["@id"], "label": f["label"], "key": f["value"]} for f in (facets or {}).get("programme", [])]
+        if rm is not None:
+            countries = read_model.list_countries(rm, lang, timeout=timeout)
+            goals = read_model.list_sdgs(rm, lang, used_only=True, timeout=timeout)
+        else:
+            countries = places.list_countries(facade.store(), lang)
+            goals = read_sdgs.list_sdgs(facade.store(), lang, used_only=True)
+        links = {
+            name: [f | {"href": _facet_href(filters, name, f["value"])} for f in values]
+            for name, values in (facets or {}).items()
+            if name in _FACET_PARAM
+        }
         return render(
             facade, request, "projects.html", lang=lang, status=422 if error else 200,
             items=items, total=total, page=page_no, pages=pages, filters=filters, error=error,
-            programmes=read_programmes.programme_tree(store, lang), sorts=read_projects.PROJECT_SORTS,
-            countries=places.list_countries(store, lang), sdgs=read_sdgs.list_sdgs(store, lang, used_only=True),
+            programmes=programmes, sorts=read_projects.PROJECT_SORTS,
+            countries=countries, sdgs=goals, facets=links,
         )
 
     @router.get("/organisations", response_class=HTMLResponse)
     def organisations(request: Request, q: str | None = None) -> Response:
         lang = request_lang(request)
-        items, total = read_organisations.list_organisations(facade.store(), q=q, limit=1000, lang=lang)
+        rm = facade.read_model()
+        if rm is not None:
+            items, total = read_model.list_organisations(rm, timeout=facade.settings.query_timeout, q=q, limit=1000, lang=lang)
+        else:
+            items, total = read_organisations.list_organisations(facade.store(), q=q, limit=1000, lang=lang)
         return render(facade, request, "organisations.html", lang=lang, items=items, total=total, q=q)
 
     @router.get("/programmes", response_class=HTMLResponse)
@@ -365,7 +416,12 @@ def make_router(facade: AppContext) -> APIRouter:
     @router.get("/sdgs", response_class=HTMLResponse)
     def sdgs(request: Request) -> Response:
         lang = request_lang(request)
-        return render(facade, request, "sdgs.html", lang=lang, goals=read_sdgs.list_sdgs(facade.store(), lang))
+        rm = facade.read_model()
+        if rm is not None:
+            goals = read_model.list_sdgs(rm, lang, timeout=facade.settings.query_timeout)
+        else:
+            goals = read_sdgs.list_sdgs(facade.store(), lang)
+        return render(facade, request, "sdgs.html", lang=lang, goals=goals)
 
     @router.get("/sdgs/{code}", response_class=HTMLResponse)
     def sdg(request: Request, code: Annotated[str, Path()]) -> Response:
@@ -379,7 +435,12 @@ def make_router(facade: AppContext) -> APIRouter:
     @router.get("/countries", response_class=HTMLResponse)
     def countries(request: Request) -> Response:
         lang = request_lang(request)
-        return render(facade, request, "countries.html", lang=lang, countries=places.list_countries(facade.store(), lang))
+        rm = facade.read_model()
+        if rm is not None:
+            countries = read_model.list_countries(rm, lang, timeout=facade.settings.query_timeout)
+        else:
+            countries = places.list_countries(facade.store(), lang)
+        return render(facade, request, "countries.html", lang=lang, countries=countries)
 
     @router.get("/countries/{code}", response_class=HTMLResponse)
     def country(request: Request, code: Annotated[str, Path()]) -> Response:
