@@ -20,7 +20,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.model.namespaces import DCT, FOAF, KG, RDF, RDFS, SCHEMA, SDG, SKOS, VCARD, XSD, sparql_prefixes
+from kg.model.namespaces import DCT, FOAF, KG, RDFS, SCHEMA, SDG, SKOS, VCARD, XSD, sparql_prefixes
 from kg.readmodel.schema import DDL, VERSION
 from kg.store.base import Store
 from kg.store.oxigraph import OxigraphStore
@@ -143,25 +143,18 @@ def derive_release(build_dir: str | Path) -> DeriveResult:
 
 def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
     # ---- projects: every summary field, one streamed query
+    # one scan per predicate (Oxigraph answers a constant predicate from its POS index; a predicate
+    # filter over ?s ?p ?o would read every triple), shared by projects, organisations and places
+    scans = _Scans(store)
     pids: dict[str, int] = {}
-    fields: dict[int, dict[str, list[Any]]] = {}
-    for p, pred, o in _select(
-        store,
-        "SELECT ?p ?pred ?o WHERE { ?p a kg:Project ; ?pred ?o FILTER(?pred IN ("
-        + ", ".join(f"<{u}>" for u in _PROJECT_FIELDS)
-        + ")) }",
-    ):
-        pid = pids.get(p.value)
-        if pid is None:
-            pid = pids[p.value] = len(pids) + 1
-            fields[pid] = defaultdict(list)
-        values = fields[pid][_PROJECT_FIELDS[pred.value]]
-        if o not in values:
-            values.append(o)
     for (p,) in _select(store, "SELECT DISTINCT ?p WHERE { ?p a kg:Project }"):
-        if p.value not in pids:
-            pid = pids[p.value] = len(pids) + 1
-            fields[pid] = defaultdict(list)
+        pids[p.value] = len(pids) + 1
+    fields: dict[int, dict[str, list[Any]]] = {pid: defaultdict(list) for pid in pids.values()}
+    for pred, name in _PROJECT_FIELDS.items():
+        for subject, values in scans.get(pred).items():
+            pid = pids.get(subject)
+            if pid is not None:
+                fields[pid][name] = values
 
     goal_of: dict[str, str] = {t.value: g.value for t, g in _select(store, "SELECT ?t ?g WHERE { ?t sdgo:isTargetOf ?g }")}
 
@@ -219,20 +212,6 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
     sdg_rows += [(pid, s, goal_of.get(s, s), 1, v) for (pid, s), v in best.items()]
     db.executemany("INSERT OR IGNORE INTO project_sdg VALUES (?,?,?,?,?)", sdg_rows)
 
-    # the country filter: the project's own, its cities' and its participants' countries
-    db.executemany(
-        "INSERT OR IGNORE INTO project_place VALUES (?,?)",
-        (
-            (pids[p.value], c.value)
-            for p, c in _select(
-                store,
-                "SELECT DISTINCT ?p ?c WHERE { ?p a kg:Project . { ?p kg:country ?c } UNION { ?p kg:city/kg:country ?c } "
-                "UNION { ?p kg:hasParticipation/kg:organisation/kg:country ?c } }",
-            )
-            if p.value in pids
-        ),
-    )
-
     # ---- funding schemes: levels, broader, notation, funders; the closure of every project's path
     schemes: dict[str, dict[str, Any]] = {}
     funders_of: set[tuple[str, str]] = set()
@@ -263,33 +242,35 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
 
     # ---- organisations
     oids: dict[str, int] = {}
-    ofields: dict[int, dict[str, list[Any]]] = {}
-    opreds = {
-        str(DCT.identifier): "key", str(KG.shortName): "shortName", str(KG.legalName): "legalName",
-        str(KG.country): "country", str(RDF.type): "type", str(KG.organisationType): "organisationType",
-        str(RDFS.label): "label",
-    }
-    for o, pred, v in _select(
-        store,
-        "SELECT ?o ?pred ?v WHERE { ?o a kg:Organisation ; ?pred ?v FILTER(?pred IN (" + ", ".join(f"<{u}>" for u in opreds) + ")) }",
+    for (o,) in _select(store, "SELECT DISTINCT ?o WHERE { ?o a kg:Organisation }"):
+        oids[o.value] = len(oids) + 1
+    funders = {f.value for (f,) in _select(store, "SELECT DISTINCT ?o WHERE { ?o a kg:Funder }")}
+    ofields: dict[int, dict[str, list[Any]]] = {oid: defaultdict(list) for oid in oids.values()}
+    for pred, name in (
+        (str(DCT.identifier), "key"), (str(KG.shortName), "shortName"), (str(KG.legalName), "legalName"),
+        (str(KG.country), "country"), (str(KG.organisationType), "organisationType"), (str(RDFS.label), "label"),
     ):
-        oid = oids.get(o.value)
-        if oid is None:
-            oid = oids[o.value] = len(oids) + 1
-            ofields[oid] = defaultdict(list)
-        values = ofields[oid][opreds[pred.value]]
-        if v not in values:
-            values.append(v)
+        for subject, values in scans.get(pred).items():
+            oid = oids.get(subject)
+            if oid is not None:
+                ofields[oid][name] = values
     org_rows = set()
-    for p, part_org, role, funder in _select(
-        store,
-        """SELECT ?p ?o ?role ?f WHERE { ?p a kg:Project .
-  { ?p kg:hasParticipation ?x . ?x kg:organisation ?o OPTIONAL { ?x kg:role ?role } } UNION { ?p kg:fundedBy ?f } }""",
-    ):
-        org = part_org if part_org is not None else funder
-        if org is None or p.value not in pids or org.value not in oids:
+    part_org = {x: v[0].value for x, v in scans.get(str(KG.organisation)).items()}
+    part_role = {x: v[0].value for x, v in scans.get(str(KG.role)).items()}
+    for subject, parts in scans.get(str(KG.hasParticipation)).items():
+        pid = pids.get(subject)
+        if pid is None:
             continue
-        org_rows.add((pids[p.value], oids[org.value], "funder" if funder is not None else (role.value if role is not None else "")))
+        for x in parts:
+            org = part_org.get(x.value)
+            if org is not None and org in oids:
+                org_rows.add((pid, oids[org], part_role.get(x.value, "")))
+    for subject, funded_by in scans.get(str(KG.fundedBy)).items():
+        pid = pids.get(subject)
+        if pid is not None:
+            for f in funded_by:
+                if f.value in oids:
+                    org_rows.add((pid, oids[f.value], "funder"))
     db.executemany("INSERT INTO project_org VALUES (?,?,?)", org_rows)
     project_counts: dict[int, set[int]] = defaultdict(set)
     for pid, oid, _role in org_rows:
@@ -307,34 +288,49 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
                 _first_value(f.get("key")), _first_value(f.get("shortName")), _first_value(f.get("legalName")),
                 _first_value(f.get("organisationType")),
                 f["country"][0].value if f.get("country") else None,
-                int(any(t.value == str(KG.Funder) for t in f.get("type", []))),
+                int(uri in funders),
                 name_key,
                 len(project_counts.get(oid, ())),
             )
         )
     db.executemany("INSERT INTO organisation VALUES (?,?,?,?,?,?,?,?,?,?)", orows)
+    country_of = {x: [c.value for c in v] for x, v in scans.get(str(KG.country)).items()}
+    city_of = {x: [c.value for c in v] for x, v in scans.get(str(KG.city)).items()}
     db.executemany(
         "INSERT OR IGNORE INTO organisation_place VALUES (?,?)",
         (
-            (oids[o.value], c.value)
-            for o, c in _select(store, "SELECT DISTINCT ?o ?c WHERE { ?o a kg:Organisation . { ?o kg:country ?c } UNION { ?o kg:city/kg:country ?c } }")
-            if o.value in oids
+            (oid, c)
+            for uri, oid in oids.items()
+            for c in [*country_of.get(uri, []), *(k for city in city_of.get(uri, []) for k in country_of.get(city, []))]
         ),
     )
+    # the country filter of projects: the project's own, its cities' and its participants' countries
+    org_uri = {oid: uri for uri, oid in oids.items()}
+    places: set[tuple[int, str]] = set()
+    for uri, pid in pids.items():
+        for c in country_of.get(uri, []):
+            places.add((pid, c))
+        for city in city_of.get(uri, []):
+            for c in country_of.get(city, []):
+                places.add((pid, c))
+    for pid, oid, role in org_rows:
+        if role != "funder":
+            for c in country_of.get(org_uri[oid], []):
+                places.add((pid, c))
+    db.executemany("INSERT INTO project_place VALUES (?,?)", places)
 
     # ---- labels of everything but projects (countries, SDGs, schemes, organisations, cities, funders)
-    ranks = {p: i for i, p in enumerate(LABEL_PREDICATES)}
-    db.executemany(
-        "INSERT INTO label VALUES (?,?,?,?)",
-        (
-            (s.value, lit.language or "", ranks[p.value], lit.value)
-            for s, p, lit in _select(
-                store,
-                "SELECT DISTINCT ?s ?p ?l WHERE { ?s ?p ?l FILTER(?p IN (" + ", ".join(f"<{u}>" for u in LABEL_PREDICATES) + ")) "
-                "FILTER(isLiteral(?l) && isIRI(?s)) FILTER NOT EXISTS { ?s a kg:Project } }",
-            )
-        ),
-    )
+    for rank, pred in enumerate(LABEL_PREDICATES):
+        db.executemany(
+            "INSERT INTO label VALUES (?,?,?,?)",
+            (
+                (subject, lit.language or "", rank, lit.value)
+                for subject, values in scans.get(pred).items()
+                if subject not in pids
+                for lit in values
+                if isinstance(lit, ox.Literal)
+            ),
+        )
     db.executemany(
         "INSERT INTO alt_label VALUES (?,?,?)",
         (
@@ -449,8 +445,9 @@ FROM sdg_all a""",
         sug.append(("programme", uri, scheme_labels.get(uri) or _tail(uri), _all_labels(db, uri) + " " + (notation or ""), n))
     cities = [c.value for (c,) in _select(store, "SELECT DISTINCT ?c WHERE { ?c a kg:City }")]
     city_count: dict[str, int] = defaultdict(int)
-    for (c,) in _select(store, "SELECT ?c WHERE { ?p a kg:Project ; kg:city ?c }"):
-        city_count[c.value] += 1
+    for uri in pids:
+        for c in city_of.get(uri, []):
+            city_count[c] += 1
     db.execute("CREATE TEMP TABLE city_uris (uri TEXT PRIMARY KEY)")
     db.executemany("INSERT OR IGNORE INTO city_uris VALUES (?)", ((c,) for c in cities))
     city_labels = _best_labels(db, "SELECT uri FROM city_uris")
@@ -459,6 +456,36 @@ FROM sdg_all a""",
     db.executemany("INSERT INTO suggest(sid, kind, uri, label, weight) VALUES (?,?,?,?,?)", ((i + 1, k, u, lab, w) for i, (k, u, lab, _o, w) in enumerate(sug)))
     db.executemany("INSERT INTO suggest_fts(rowid, label, other) VALUES (?,?,?)", ((i + 1, lab, o) for i, (_k, _u, lab, o, _w) in enumerate(sug)))
     return len(pids), len(oids)
+
+
+class _Scans:
+    """``?s <pred> ?o`` for one predicate at a time, as subject → its distinct objects (kept for the
+    predicates several tables need)."""
+
+    KEEP = {str(DCT.identifier), str(KG.country), str(KG.city), str(RDFS.label)}
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.kept: dict[str, dict[str, list[Any]]] = {}
+
+    def get(self, pred: str) -> dict[str, list[Any]]:
+        if pred in self.kept:
+            return self.kept[pred]
+        out: dict[str, list[Any]] = {}
+        result = self.store.query(f"SELECT ?s ?o WHERE {{ ?s <{pred}> ?o }}")
+        assert isinstance(result, ox.QuerySolutions)
+        for row in result:
+            s, o = row[0], row[1]
+            if isinstance(s, ox.BlankNode):
+                continue
+            values = out.get(s.value)
+            if values is None:
+                out[s.value] = [o]
+            elif o not in values:
+                values.append(o)
+        if pred in self.KEEP:
+            self.kept[pred] = out
+        return out
 
 
 def _best_labels(db: sqlite3.Connection, uris_sql: str) -> dict[str, str]:
