@@ -3,6 +3,7 @@ REST API serves from it, compared with the same answer computed by SPARQL over t
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from kg.read import model, organisations, places, projects, sdgs, statistics
 from kg.readmodel import FILE, Deadline, ReadModel
 from kg.settings import Settings
 from kg.store import OxigraphStore, releases
+from kgtesting import SHARED, run_kg
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +100,35 @@ def test_a_read_past_its_deadline_stops(rm) -> None:
     with pytest.raises(Deadline), rm.read(0.05) as con:
         con.execute("WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n) SELECT count(*) FROM n").fetchone()
     assert model.statistics(rm, timeout=5)["totals"]["projects"] > 0  # the connection is fine afterwards
+
+
+@pytest.fixture(scope="module")
+def imported(seed_build: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`kg import cordis` of the real Horizon Europe head-100 tables into a copy of the seed var."""
+    var = tmp_path_factory.mktemp("var-import")
+    shutil.copytree(seed_build, var, dirs_exist_ok=True, symlinks=True)
+    head = SHARED / "data" / "cordis-horizon-europe" / "head-100-rows"
+    tables = [str(head / "project_df_100.csv"), str(head / "organization_df_100.csv")]
+    run_kg("import", "cordis", *tables, "--var-dir", str(var), "--name", "head", "--no-validate", check=True)
+    return var
+
+
+def test_an_import_promotes_a_release_with_its_read_model(imported: Path) -> None:
+    release = releases.current(imported)
+    assert release is not None
+    rm = ReadModel(release / FILE)
+    with OxigraphStore(release, read_only=True) as store:
+        stats = model.statistics(rm, timeout=10)
+        assert stats == statistics.statistics(store)
+        assert stats["totals"]["projects"] > 100  # the curated five and the imported hundred
+        for kwargs in ({"country": "DE"}, {"country": "FR", "sort": "-start"}, {"organisation": rm_org_key(rm)}):
+            want, want_total = projects.list_projects(store, limit=40, **kwargs)
+            got, total, facets = model.list_projects(rm, timeout=10, limit=40, facets=True, **kwargs)
+            assert (got, total) == (want, want_total)
+            assert facets is not None and facets["role"]  # CORDIS participants have roles
+        assert model.list_organisations(rm, timeout=10, limit=200, country="DE") == organisations.list_organisations(store, limit=200, country="DE")
+
+
+def rm_org_key(rm: ReadModel) -> str:
+    with rm.read(5) as con:
+        return con.execute("SELECT key FROM organisation WHERE key IS NOT NULL ORDER BY project_count DESC, key LIMIT 1").fetchone()[0]

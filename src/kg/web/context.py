@@ -4,6 +4,7 @@ every store operation under a deadline, the served build, and the checks and hel
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -18,6 +19,7 @@ from urllib.parse import quote, urlencode
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
+from kg.read import common
 from kg.read.queries import load_queries
 from kg.readmodel import ReadModel, open_release
 from kg.settings import Settings
@@ -109,6 +111,15 @@ class AppContext:
                     model = open_release(store, connections=self.settings.read_connections)
                     current = self._model = (store, model)
         return current[1]
+
+    def warm(self) -> None:
+        """What the first request would otherwise compute, done when the server starts: the
+        read model opened, the country table and the SDG KOS that resolve filters loaded."""
+        with contextlib.suppress(Exception):  # no store yet, or an old build: the requests say so
+            self.read_model()
+        with contextlib.suppress(Exception):
+            common.resolve_country("IT", settings=self.settings)
+            common.resolve_sdg("1", settings=self.settings)
 
     def forget_graphs(self) -> None:
         self.graphs_cache.clear()
