@@ -52,6 +52,12 @@ def test_statistics_countries_and_sdgs_agree_with_sparql(store, rm, lang) -> Non
         assert model.list_sdgs(rm, lang, used_only=used, timeout=10) == sdgs.list_sdgs(store, lang, used_only=used)
 
 
+@pytest.mark.parametrize("code", ["10", "4", "10.2", "4.4", "17"])
+def test_sdg_documents_agree_with_sparql(store, rm, code) -> None:
+    settings = Settings.from_env()
+    assert model.get_sdg(rm, code, "en", timeout=10, settings=settings) == sdgs.get_sdg(store, code, "en", settings=settings)
+
+
 FILTERS = [
     {},
     {"country": "IT"},

@@ -24,6 +24,7 @@ from kg.settings import Settings
 __all__ = [
     "FACETS",
     "fts_query",
+    "get_sdg",
     "list_countries",
     "list_organisations",
     "list_projects",
@@ -512,6 +513,39 @@ def _sdgs(con: sqlite3.Connection, lang: str, used_only: bool) -> list[dict[str,
         ref["linkedTargets"] = sorted(linked.get(u, []), key=lambda t: sdg_sort_key(t["code"]))
         refs.append(ref)
     return sorted(refs, key=lambda r: sdg_sort_key(r["code"]))
+
+
+def get_sdg(model: ReadModel, code: str, lang: str = "en", *, timeout: float, settings: Settings | None = None) -> dict[str, Any]:
+    """A goal (with all its targets) or a target (with its goal) and the projects stating it: the
+    shape of :func:`kg.read.sdgs.get_sdg`."""
+    try:
+        uri = common.resolve_sdg(code, settings=settings)
+    except common.InvalidParameter:
+        raise common.NotFound("SDG", str(code)) from None
+    with model.read(timeout) as con:
+        row = con.execute("SELECT uri, code, goal, is_goal, project_count FROM sdg WHERE uri = ?", (uri,)).fetchone()
+        if row is None:
+            raise common.NotFound("SDG", str(code))
+        _u, sdg_code, goal, is_goal, _n = row
+        targets = con.execute("SELECT uri, code, project_count FROM sdg WHERE goal = ? AND is_goal = 0", (uri,)).fetchall() if is_goal else []
+        related = [uri, *(t[0] for t in targets), *([goal] if goal else [])]
+        names = labels(con, related, lang)
+        short = _short(con, [u for u in related if u], lang)
+        doc = common.ref(
+            uri, names, "SdgGoal" if is_goal else "SdgTarget", code=sdg_code, shortLabel=short.get(uri), goal=goal,
+            goalCode=goal.removeprefix(common.SDG_NS) if goal else sdg_code,
+        )
+        doc["labels"] = {tag: value for tag, value in con.execute("SELECT lang, value FROM label WHERE uri = ? AND rank = 1 AND lang != ''", (uri,))}
+        if is_goal:
+            doc["targets"] = sorted(
+                (common.ref(t, names, "SdgTarget", code=c, projectCount=n) for t, c, n in targets), key=lambda t: sdg_sort_key(t["code"])
+            )
+        elif goal:
+            doc["goalRef"] = common.ref(goal, names, "SdgGoal", code=goal.removeprefix(common.SDG_NS), shortLabel=short.get(goal), goalCode=goal.removeprefix(common.SDG_NS))
+    items, total, _ = list_projects(model, timeout=timeout, sdg=uri, sort="start", limit=10_000, lang=lang, settings=settings)
+    doc["projects"] = items
+    doc["projectCount"] = total
+    return doc
 
 
 def statistics(model: ReadModel, lang: str = "en", *, timeout: float) -> dict[str, Any]:

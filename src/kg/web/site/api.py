@@ -806,7 +806,11 @@ def make_router(facade: AppContext) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        doc = read_sdgs.get_sdg(facade.store(), code, language, settings=settings)
+        rm = facade.read_model()
+        if rm is not None:
+            doc = read_model.get_sdg(rm, code, language, timeout=settings.query_timeout, settings=settings)
+        else:
+            doc = read_sdgs.get_sdg(facade.store(), code, language, settings=settings)
         return {"@context": CONTEXT, "lang": language, **doc}
 
     @router.get(

@@ -32,6 +32,7 @@ from kg.read import organisations as read_organisations
 from kg.read import programmes as read_programmes
 from kg.read import projects as read_projects
 from kg.read import sdgs as read_sdgs
+from kg.readmodel import Deadline
 from kg.store.base import Store
 from kg.web.context import AppContext
 from kg.web.http import StoreUnavailable, request_lang, valid_lang
@@ -289,6 +290,10 @@ def make_router(facade: AppContext) -> APIRouter:
                     response = error_page(facade, request, 503, "The graph is not available", str(exc))
                     response.headers["Retry-After"] = "30"
                     return response
+                except Deadline as exc:  # a read past the query timeout: stopped, and said so
+                    response = error_page(facade, request, 503, "This page took too long", f"{exc}; try again, or narrow the list")
+                    response.headers["Retry-After"] = "5"
+                    return response
 
             return handler
 
@@ -427,7 +432,11 @@ def make_router(facade: AppContext) -> APIRouter:
     def sdg(request: Request, code: Annotated[str, Path()]) -> Response:
         lang = request_lang(request)
         try:
-            doc = read_sdgs.get_sdg(facade.store(), code, lang, settings=facade.settings)
+            rm = facade.read_model()
+            if rm is not None:
+                doc = read_model.get_sdg(rm, code, lang, timeout=facade.settings.query_timeout, settings=facade.settings)
+            else:
+                doc = read_sdgs.get_sdg(facade.store(), code, lang, settings=facade.settings)
         except common.NotFound as exc:
             return error_page(facade, request, 404, "Not found", str(exc))
         return render(facade, request, "sdg.html", lang=lang, sdg=doc)
