@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from browsing import Tags, browser  # noqa: F401 - fixture
 from conftest_facade import (  # noqa: F401 - fixtures
@@ -207,3 +208,23 @@ def test_live_search_uses_the_api_in_a_browser(browser, facade_server):
     browser.js("document.getElementById('q').value = 'erasmus'; document.getElementById('q').dispatchEvent(new Event('input'))")
     more = browser.wait("const r = document.getElementById('search-suggestions'); return r.querySelectorAll('li').length > 0 && r.innerText")
     assert "Erasmus+" in more
+
+
+def test_the_projects_per_year_chart_draws_offline_with_its_csv(browser, facade_server):
+    """/explore: a Chart.js bar chart (vendored, no CDN) of projects per start year, its data as CSV."""
+    browser.get(facade_server.url + "/explore")
+    browser.wait("return document.readyState === 'complete'")
+    bars = browser.wait("return window.yearChart && window.yearChart.data.datasets[0].data")
+    csv_text = httpx.get(facade_server.url + "/explore/projects-per-year.csv").text
+    rows = [line.split(",") for line in csv_text.strip().splitlines()]
+    assert rows[0] == ["year", "projects"] and [int(n) for _, n in rows[1:]] == bars and sum(bars) >= 4
+    # something was drawn: the canvas has coloured pixels
+    coloured = browser.js(
+        "const c = document.getElementById('year-chart'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i + 2] > d[i]) n++; return n"
+    )
+    assert coloured > 100
+    scripts = browser.js("return [...document.scripts].map(s => s.src).filter(Boolean)")
+    assert scripts and all(s.startswith(facade_server.url) for s in scripts)  # nothing from elsewhere
+    countries = httpx.get(facade_server.url + "/explore/projects-per-country.csv").text.splitlines()
+    assert countries[0] == "country,iso2,iso3,label,projects" and len(countries) > 2

@@ -9,7 +9,9 @@ no CDN, no external requests. Entity documents (``/doc/...``) are rendered here 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import math
 import pathlib
@@ -440,6 +442,36 @@ def make_router(facade: AppContext) -> APIRouter:
         except common.NotFound as exc:
             return error_page(facade, request, 404, "Not found", str(exc))
         return render(facade, request, "sdg.html", lang=lang, sdg=doc)
+
+    def _stats(lang: str) -> dict[str, Any]:
+        rm = facade.read_model()
+        if rm is not None:
+            return read_model.statistics(rm, lang, timeout=facade.settings.query_timeout)
+        return statistics.statistics(facade.store(), lang)
+
+    @router.get("/explore", response_class=HTMLResponse)
+    def explore(request: Request) -> Response:
+        """Pictures of the release: projects per start year (a chart), with its data as CSV."""
+        lang = request_lang(request)
+        stats = _stats(lang)
+        return render(facade, request, "explore.html", lang=lang, years=stats["byStartYear"], countries=stats["byCountry"])
+
+    @router.get("/explore/{name}.csv")
+    def explore_csv(request: Request, name: str) -> Response:
+        stats = _stats(request_lang(request))
+        rows: list[tuple[str, ...]]
+        if name == "projects-per-year":
+            rows = [("year", "projects"), *((str(y["year"]), str(y["projectCount"])) for y in stats["byStartYear"])]
+        elif name == "projects-per-country":
+            rows = [
+                ("country", "iso2", "iso3", "label", "projects"),
+                *((c["@id"], c.get("iso2") or "", c.get("iso3") or "", c["label"], str(c["projectCount"])) for c in stats["byCountry"]),
+            ]
+        else:
+            return error_page(facade, request, 404, "Not found", f"no download {name}.csv; try projects-per-year.csv or projects-per-country.csv")
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
     @router.get("/countries", response_class=HTMLResponse)
     def countries(request: Request) -> Response:
