@@ -138,3 +138,20 @@ def test_an_import_promotes_a_release_with_its_read_model(imported: Path) -> Non
 def rm_org_key(rm: ReadModel) -> str:
     with rm.read(5) as con:
         return con.execute("SELECT key FROM organisation WHERE key IS NOT NULL ORDER BY project_count DESC, key LIMIT 1").fetchone()[0]
+
+
+def test_co_partnership_counts_agree_with_sparql(imported: Path) -> None:
+    release = releases.current(imported)
+    assert release is not None
+    rm = ReadModel(release / FILE)
+    key = rm_org_key(rm)
+    net = model.partners(rm, key, timeout=10, limit=1000)
+    with OxigraphStore(release, read_only=True) as store:
+        rows = store.query(
+            "PREFIX kg: <https://w3id.org/euprojects/def#> PREFIX dct: <http://purl.org/dc/terms/>\n"
+            f'SELECT ?o2 (COUNT(DISTINCT ?p) AS ?n) WHERE {{ ?o dct:identifier "{key}" . '
+            "{ ?p kg:hasParticipation/kg:organisation ?o } UNION { ?p kg:fundedBy ?o } "
+            "{ ?p kg:hasParticipation/kg:organisation ?o2 } UNION { ?p kg:fundedBy ?o2 } FILTER(?o2 != ?o) } GROUP BY ?o2"
+        )
+        want = {r["o2"].value: int(r["n"].value) for r in rows}
+    assert want and {p["@id"]: p["projects"] for p in net["partners"]} == want

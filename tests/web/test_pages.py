@@ -228,3 +228,14 @@ def test_the_projects_per_year_chart_draws_offline_with_its_csv(browser, facade_
     assert scripts and all(s.startswith(facade_server.url) for s in scripts)  # nothing from elsewhere
     countries = httpx.get(facade_server.url + "/explore/projects-per-country.csv").text.splitlines()
     assert countries[0] == "country,iso2,iso3,label,projects" and len(countries) > 2
+
+
+def test_the_co_partnership_network_draws_offline_with_its_csv(browser, facade_server):
+    browser.get(facade_server.url + "/explore/network?organisation=cesie")
+    browser.wait("return document.readyState === 'complete'")
+    nodes = browser.wait("return window.networkChart && window.networkChart.nodes().length")
+    partners = browser.js("return document.querySelectorAll('#partner-list li').length")
+    assert partners >= 1 and nodes == partners + 1
+    rows = httpx.get(facade_server.url + "/explore/network", params={"organisation": "cesie", "format": "csv"}).text.strip().splitlines()
+    assert rows[0] == "source,target,projects" and len(rows) - 1 >= partners
+    assert httpx.get(facade_server.url + "/explore/network", params={"organisation": "no such org"}).status_code == 404

@@ -29,6 +29,7 @@ __all__ = [
     "list_organisations",
     "list_projects",
     "list_sdgs",
+    "partners",
     "search",
     "statistics",
 ]
@@ -546,6 +547,39 @@ def get_sdg(model: ReadModel, code: str, lang: str = "en", *, timeout: float, se
     doc["projects"] = items
     doc["projectCount"] = total
     return doc
+
+
+def partners(model: ReadModel, organisation: str, lang: str = "en", *, limit: int = 40, timeout: float) -> dict[str, Any]:
+    """One organisation's co-partnership network: the organisations it shares projects with (most
+    shared first, at most ``limit``), each with the number of projects in common, and the links
+    among those partners (projects in common), for a picture."""
+    with model.read(timeout) as con:
+        oids = _organisations(con, organisation)
+        oid = oids[0]
+        rows = con.execute(
+            """SELECT b.oid, COUNT(DISTINCT a.pid) AS n FROM project_org a JOIN project_org b ON b.pid = a.pid AND b.oid != a.oid
+  WHERE a.oid = ? GROUP BY b.oid ORDER BY n DESC, b.oid LIMIT ?""",
+            (oid, limit),
+        ).fetchall()
+        chosen = [oid, *(r[0] for r in rows)]
+        uris = dict(con.execute(f"SELECT oid, uri FROM organisation WHERE oid IN ({_in(chosen)})", chosen).fetchall())
+        names = labels(con, uris.values(), lang)
+        others = [r[0] for r in rows]
+        links = (
+            con.execute(
+                f"""SELECT a.oid, b.oid, COUNT(DISTINCT a.pid) FROM project_org a JOIN project_org b ON b.pid = a.pid AND b.oid > a.oid
+  WHERE a.oid IN ({_in(others)}) AND b.oid IN ({_in(others)}) GROUP BY a.oid, b.oid""",
+                [*others, *others],
+            ).fetchall()
+            if others
+            else []
+        )
+    node = {o: common.ref(uris[o], names, "Organisation") for o in chosen}
+    return {
+        "organisation": node[oid],
+        "partners": [node[o] | {"projects": n} for o, n in rows],
+        "links": [{"source": uris[a], "target": uris[b], "projects": n} for a, b, n in links],
+    }
 
 
 def statistics(model: ReadModel, lang: str = "en", *, timeout: float) -> dict[str, Any]:

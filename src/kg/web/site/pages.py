@@ -456,6 +456,32 @@ def make_router(facade: AppContext) -> APIRouter:
         stats = _stats(lang)
         return render(facade, request, "explore.html", lang=lang, years=stats["byStartYear"], countries=stats["byCountry"])
 
+    @router.get("/explore/network", response_class=HTMLResponse)
+    def explore_network(request: Request, organisation: str | None = None) -> Response:
+        """The co-partnership network of one organisation (its partners, and their links), with CSV."""
+        lang = request_lang(request)
+        rm = facade.read_model()
+        if rm is None:
+            return error_page(facade, request, 503, "No read model", "this release has no read model: rebuild it with `kg build`")
+        if not organisation:
+            items, _ = read_model.list_organisations(rm, timeout=facade.settings.query_timeout, limit=1, lang=lang)
+            with rm.read(facade.settings.query_timeout) as con:
+                top = con.execute("SELECT key FROM organisation WHERE key IS NOT NULL ORDER BY project_count DESC, key LIMIT 1").fetchone()
+            organisation = top[0] if top else (items[0]["@id"] if items else "")
+        try:
+            net = read_model.partners(rm, str(organisation), lang, timeout=facade.settings.query_timeout)
+        except common.InvalidParameter as exc:
+            return error_page(facade, request, 404, "Not found", str(exc))
+        if request.query_params.get("format") == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(("source", "target", "projects"))
+            me = net["organisation"]["@id"]
+            writer.writerows((me, p["@id"], p["projects"]) for p in net["partners"])
+            writer.writerows((lk["source"], lk["target"], lk["projects"]) for lk in net["links"])
+            return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="co-partnership-network.csv"'})
+        return render(facade, request, "network.html", lang=lang, net=net, key=organisation)
+
     @router.get("/explore/{name}.csv")
     def explore_csv(request: Request, name: str) -> Response:
         stats = _stats(request_lang(request))
