@@ -210,6 +210,12 @@ def test_live_search_uses_the_api_in_a_browser(browser, facade_server):
     assert "Erasmus+" in more
 
 
+def test_search_snippets_highlight_and_escape(facade_server):
+    html = httpx.get(facade_server.url + "/projects", params={"q": "migrants"}).text
+    assert '<p class="snippet">' in html and "<mark>" in html.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "&lt;mark&gt;" not in html
+
+
 def test_the_projects_per_year_chart_draws_offline_with_its_csv(browser, facade_server):
     """/explore: a Chart.js bar chart (vendored, no CDN) of projects per start year, its data as CSV."""
     browser.get(facade_server.url + "/explore")
@@ -236,6 +242,11 @@ def test_the_co_partnership_network_draws_offline_with_its_csv(browser, facade_s
     nodes = browser.wait("return window.networkChart && window.networkChart.nodes().length")
     partners = browser.js("return document.querySelectorAll('#partner-list li').length")
     assert partners >= 1 and nodes == partners + 1
+    drawn = browser.js(
+        "const b = document.getElementById('network'); const cs = [...b.querySelectorAll('canvas')];"
+        "return [b.getBoundingClientRect().height, cs.length]"
+    )
+    assert drawn[0] > 200 and drawn[1] >= 1  # a visible box (CSS from style.css: no inline styles under the CSP)
     rows = httpx.get(facade_server.url + "/explore/network", params={"organisation": "cesie", "format": "csv"}).text.strip().splitlines()
     assert rows[0] == "source,target,projects" and len(rows) - 1 >= partners
     assert httpx.get(facade_server.url + "/explore/network", params={"organisation": "no such org"}).status_code == 404

@@ -20,6 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
+import markupsafe
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -113,6 +114,12 @@ def _static_version() -> str:
 _ENV: jinja2.Environment | None = None
 
 
+def marked(snippet: str) -> markupsafe.Markup:
+    """A search snippet as HTML: its text escaped, only the ``<mark>`` highlights kept as tags."""
+    escaped = str(markupsafe.escape(snippet))
+    return markupsafe.Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
 def environment() -> jinja2.Environment:
     global _ENV
     if _ENV is None:
@@ -123,6 +130,7 @@ def environment() -> jinja2.Environment:
             lstrip_blocks=True,
         )
         env.filters["curie"] = curie
+        env.filters["marked"] = marked
         env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         env.globals["SCHEME_LEVEL_NAMES"] = SCHEME_LEVEL_NAMES
         env.globals["LANGUAGES"] = LANGUAGES
@@ -346,11 +354,12 @@ def make_router(facade: AppContext) -> APIRouter:
         organisation: str | None = None,
         year_from: str | None = None,
         year_to: str | None = None,
-        sort: str = "title",
+        sort: str | None = None,
         page: str | None = None,
     ) -> Response:
         lang = request_lang(request)
         rm = facade.read_model()
+        sort = sort or ("relevance" if q and q.strip() and rm is not None else "title")
         timeout = facade.settings.query_timeout
         per_page = 20
         page_no = max(1, _int_param(page) or 1)
@@ -401,7 +410,7 @@ def make_router(facade: AppContext) -> APIRouter:
         return render(
             facade, request, "projects.html", lang=lang, status=422 if error else 200,
             items=items, total=total, page=page_no, pages=pages, filters=filters, error=error,
-            programmes=programmes, sorts=read_projects.PROJECT_SORTS,
+            programmes=programmes, sorts=read_model.PROJECT_SORTS if rm is not None else read_projects.PROJECT_SORTS,
             countries=countries, sdgs=goals, facets=links,
         )
 

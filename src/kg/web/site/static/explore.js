@@ -29,6 +29,7 @@
     });
     window.networkChart = cytoscape({
       container: box,
+      maxZoom: 1.5,
       elements: elements,
       layout: { name: "concentric", concentric: function (node) { return node.data("centre") ? 2 : 1; }, levelWidth: function () { return 1; }, animate: false },
       style: [
