@@ -17,6 +17,7 @@ setting                    environment variable          default
 ``service_allowlist``      ``KG_SERVICE_ALLOWLIST``      empty: no SERVICE / LOAD may reach any host
 ``query_workers``          ``KG_QUERY_WORKERS``          the CPU count (forced to 1 when a token is set)
 ``strip_control``          ``KG_STRIP_CONTROL``          off: a control character rejects its import row
+``read_connections``       ``KG_READ_CONNECTIONS``       4: read-model reads at once per server process
 =========================  ============================  ================================================
 
 ``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
@@ -97,6 +98,7 @@ class Settings:
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     # importing (kg import)
     strip_control: bool = False  # remove control characters from imported values (reported) instead of rejecting the row
+    read_connections: int = 4  # read-model (kg-read.sqlite) reads at once; more wait, under the query timeout
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
@@ -117,6 +119,8 @@ class Settings:
         object.__setattr__(self, "query_timeout", float(self.query_timeout))
         if self.query_timeout <= 0:
             raise ValueError("the query timeout must be positive")
+        if self.read_connections < 1:
+            raise ValueError("read_connections must be at least 1")
         allow = (self.service_allowlist,) if isinstance(self.service_allowlist, str) else self.service_allowlist
         object.__setattr__(self, "service_allowlist", tuple(h.strip().lower() for h in allow if h.strip()))
 
@@ -255,6 +259,12 @@ class Settings:
                 values["query_workers"] = int(raw)
             except ValueError as exc:
                 raise ValueError(f"KG_QUERY_WORKERS must be a whole number, not {raw!r}") from exc
+        raw = env.get("KG_READ_CONNECTIONS")
+        if raw:
+            try:
+                values["read_connections"] = int(raw)
+            except ValueError as exc:
+                raise ValueError(f"KG_READ_CONNECTIONS must be a whole number, not {raw!r}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "service_allowlist" in overrides and overrides["service_allowlist"] is not None:
             values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]  # the caller's sequence of hosts

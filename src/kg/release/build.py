@@ -24,6 +24,7 @@ from kg.linking.sdgs import SdgKos
 from kg.mapping import MappingContext, map_programme_scheme, map_projects
 from kg.model.errors import RecordsInvalid
 from kg.model.uris import Minter
+from kg.readmodel import derive_release
 from kg.settings import Settings
 from kg.store import OxigraphStore, releases
 from kg.store.base import StoreError
@@ -233,6 +234,8 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
                         report=whole,
                     )
                 report = whole  # the store's report covers the curated graphs too (each result once)
+            _note(progress, "deriving the read model (kg-read.sqlite)")
+            derive_release(build_dir)
         except StoreError as exc:
             releases.discard(build_dir)
             raise BuildFailed(f"{exc}; the served store was left unchanged") from exc

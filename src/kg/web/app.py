@@ -78,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool = Pool(settings.pool_size, timeout=settings.query_timeout, writable=settings.writable)
         await pool.start()
         context.pool = pool
+        context.warm()  # no cold start: the first request after a build is as fast as the next
         log.info(
             "serving %s (%s, %d worker process(es), timeout %g s)",
             settings.store_path,
