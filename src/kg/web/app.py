@@ -75,7 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = Pool(settings.pool_size, timeout=settings.query_timeout, writable=settings.writable)
+        pool = Pool(
+            settings.pool_size,
+            timeout=settings.query_timeout,
+            writable=settings.writable,
+            wait=min(settings.worker_wait, settings.query_timeout),
+            long_after=settings.long_query_after,
+            max_long=settings.long_query_limit,
+            max_long_per_client=settings.max_long_per_client,
+        )
         await pool.start()
         context.pool = pool
         log.info(

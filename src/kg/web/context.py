@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from kg.settings import Settings
 from kg.store import releases
 from kg.store.base import Store, StoreError
 from kg.store.oxigraph import OxigraphStore
-from kg.store.pool import JobError, JobTimeout, Pool, Running
+from kg.store.pool import JobError, JobRefused, JobTimeout, Pool, Running, StreamAborted
 from kg.web.http import HTTPProblem, StoreUnavailable
 
 _BUILD_STAMP = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{1,6}))?Z")
@@ -215,16 +215,27 @@ def store_or_503(request: Request) -> Path:
     return store
 
 
+def client_of(request: Request) -> str:
+    """Who asks: the client's address (the unit of the per-client limits of long queries)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 async def run_job(request: Request, job: dict[str, Any]) -> Running:
-    """Run a job on the pool; timeouts and worker errors become :class:`HTTPProblem`."""
+    """Run a job on the pool for this request's client; timeouts, refusals and worker errors become
+    :class:`HTTPProblem` (503 with ``Retry-After`` when trying again later can help)."""
     state = app_context(request)
     try:
-        return await state.running_pool().run(job)
+        return await state.running_pool().run(job, client=client_of(request))
     except JobTimeout as exc:
+        if exc.waiting:
+            raise HTTPProblem(
+                503, f"{exc}. Try again in a few seconds.", {"Retry-After": str(RETRY_AFTER)}
+            ) from None
+        raise HTTPProblem(503, _time_limit(state, str(exc)), {"Retry-After": str(RETRY_AFTER)}) from None
+    except JobRefused as exc:
         raise HTTPProblem(
-            503,
-            f"{exc}. The time limit of this endpoint is {state.settings.query_timeout:g} s: "
-            "simplify the query, add a LIMIT, or run it against a local copy of the data.",
+            503, f"The query was stopped: {exc}. Try again when your other queries are done.",
+            {"Retry-After": str(RETRY_AFTER)},
         ) from None
     except JobError as exc:
         if exc.status == 406:
@@ -232,8 +243,22 @@ async def run_job(request: Request, job: dict[str, Any]) -> Running:
         raise HTTPProblem(exc.status, exc.message) from None
 
 
-def streamed(request: Request, running: Running, media_type: str, headers: Mapping[str, str] | None = None) -> Response:
-    """A streaming response of a job's chunks (headers only for HEAD)."""
+RETRY_AFTER = 5
+
+
+def _time_limit(state: AppContext, message: str) -> str:
+    return (
+        f"{message}. The time limit of this endpoint is {state.settings.query_timeout:g} s: "
+        "simplify the query, add a LIMIT, or run it against a local copy of the data."
+    )
+
+
+async def streamed(
+    request: Request, running: Running, media_type: str, headers: Mapping[str, str] | None = None
+) -> Response:
+    """The response of a job: headers only for HEAD; the whole answer in one message when it fits
+    ``stream_buffer_bytes`` (a deadline or failure before that is a real 503); else a streaming
+    response of the chunks, cut (no clean end of the chunked body) if the deadline passes later."""
     if request.method == "HEAD":
         running.close()
         return Response(status_code=200, media_type=media_type, headers=dict(headers or {}))
@@ -241,4 +266,22 @@ def streamed(request: Request, running: Running, media_type: str, headers: Mappi
         body = running.first or b""
         running.close()
         return Response(body, media_type=media_type, headers=dict(headers or {}))
-    return StreamingResponse(running.chunks(), media_type=media_type, headers=dict(headers or {}))
+    state = app_context(request)
+    try:
+        parts = await running.buffer(state.settings.stream_buffer_bytes)
+    except StreamAborted as exc:
+        raise HTTPProblem(503, _time_limit(state, str(exc)) if "did not finish" in str(exc) else f"{exc}.",
+                          {"Retry-After": str(RETRY_AFTER)}) from None
+    if running.finished:
+        return Response(b"".join(parts), media_type=media_type, headers=dict(headers or {}))
+    return StreamingResponse(_prefixed(parts, running), media_type=media_type, headers=dict(headers or {}))
+
+
+async def _prefixed(parts: list[bytes], running: Running) -> AsyncIterator[bytes]:
+    try:
+        for part in parts:
+            yield part
+        async for chunk in running.chunks():
+            yield chunk
+    finally:
+        running.close()

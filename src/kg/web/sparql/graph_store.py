@@ -63,7 +63,7 @@ async def get_graph(request: Request) -> Response:
         "format": offer.name,
     }
     running = await run_job(request, job)
-    return streamed(request, running, offer.media_type, {"Vary": "Accept"})
+    return await streamed(request, running, offer.media_type, {"Vary": "Accept"})
 
 
 @router.put("/store")

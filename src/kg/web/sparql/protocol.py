@@ -29,7 +29,7 @@ from kg.store.pool import JobError
 from kg.web import http
 from kg.web.context import app_context, require_write, run_job, store_or_503, streamed
 from kg.web.http import GRAPH, RESULTS, HTTPProblem, error, read_body
-from kg.web.sparql import guard
+from kg.web.sparql import guard, limits
 from kg.web.sparql.service_description import service_description
 
 router = APIRouter()
@@ -168,8 +168,17 @@ def _not_acceptable(form: str, offers: tuple[http.Offer, ...], accept: str | Non
     )
 
 
+def _limits(request: Request) -> limits.Limits:
+    settings = app_context(request).settings
+    return limits.Limits(settings.max_query_length, settings.max_query_depth, settings.max_triple_patterns)
+
+
 async def _query(request: Request, query: str, params: _Params) -> Response:
     state = app_context(request)
+    try:
+        limits.check(query, _limits(request))
+    except limits.QueryTooComplex as exc:
+        return error(400, exc.message)
     try:
         guard.check_remote_access(query, state.settings.service_allowlist)
     except guard.Refused as exc:
@@ -202,7 +211,7 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
         return _not_acceptable("CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK", offers, accept, fmt)
     chosen = graph if running.kind == "graph" else results
     assert chosen is not None
-    return streamed(request, running, chosen.media_type, {"Vary": "Accept"})
+    return await streamed(request, running, chosen.media_type, {"Vary": "Accept"})
 
 
 async def _service_description(request: Request, params: _Params) -> Response:
@@ -231,6 +240,10 @@ async def _service_description(request: Request, params: _Params) -> Response:
 async def _update(request: Request, update: str, params: _Params) -> Response:
     require_write(request)
     state = app_context(request)
+    try:
+        limits.check(update, _limits(request), update=True)
+    except limits.QueryTooComplex as exc:
+        return error(400, exc.message.replace("The query", "The update"))
     using, using_named = _graph_iris(params, "using-graph-uri"), _graph_iris(params, "using-named-graph-uri")
     if using or using_named:
         update = _with_protocol_dataset(update, using, using_named)
