@@ -588,7 +588,7 @@ class Pool:
 
     def _take(self, client: str | None) -> _Proc | None:
         """An idle worker for ``client`` now, if there is one it may take."""
-        self._idle = [p for p in self._idle if self._alive(p)]
+        self._idle = [p for p in list(self._idle) if self._alive(p)]  # (a copy: _kill edits the list)
         if not self._idle:
             return None
         if len(self._idle) == 1 and self._has_long(client):
