@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Accept", "Authorization", "Content-Type", "Range", "If-None-Match", "If-Modified-Since", "If-Range"],
         expose_headers=[
             "Content-Type", "Content-Length", "Location", "Vary", "WWW-Authenticate",
-            "Link", "X-Total-Count", "ETag", "Last-Modified", "Content-Location", "Content-Range", "Accept-Ranges",
+            "Link", "X-Total-Count", "ETag", "X-Cache", "Last-Modified", "Content-Location", "Content-Range", "Accept-Ranges",
         ],
         max_age=86400,
     )

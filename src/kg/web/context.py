@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from kg.read.queries import load_queries
 from kg.settings import Settings
 from kg.store import releases
 from kg.store.base import Store, StoreError
+from kg.store.cache import ResultCache
 from kg.store.oxigraph import OxigraphStore
 from kg.store.pool import JobError, JobRefused, JobTimeout, Pool, Running, StreamAborted
 from kg.web.http import HTTPProblem, StoreUnavailable
@@ -52,6 +54,11 @@ class AppContext:
         self.graphs_cache: dict[str, list[str]] = {}
         self._shared: tuple[Path, OxigraphStore] | None = None  # (build, store) for in-process readers
         self._queries: tuple[float, dict[str, Any]] | None = None
+        self.results = ResultCache(settings.cache_bytes)  # /sparql answers, per release
+        # moves on with every write (token): part of every cache key and ETag. Read-only servers keep
+        # "0", so their ETags agree across processes and restarts; a writable one starts from a fresh
+        # random value (its data may have changed while it was down)
+        self.generation = "0" if not settings.writable else secrets.token_hex(6) + "-0"
 
     # ------------------------------------------------------------------ the served build
 
@@ -88,6 +95,13 @@ class AppContext:
 
     def forget_graphs(self) -> None:
         self.graphs_cache.clear()
+
+    def wrote(self) -> None:
+        """An update or Graph Store write changed the store: forget cached answers and graph lists."""
+        stem, _, count = self.generation.rpartition("-")
+        self.generation = f"{stem}-{int(count or 0) + 1}"
+        self.results.clear()
+        self.forget_graphs()
 
     async def graphs(self, store: Path) -> list[str]:
         """The store's named graphs (cached per build; a write clears the cache)."""
@@ -254,7 +268,12 @@ def _time_limit(state: AppContext, message: str) -> str:
 
 
 async def streamed(
-    request: Request, running: Running, media_type: str, headers: Mapping[str, str] | None = None
+    request: Request,
+    running: Running,
+    media_type: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    whole: Callable[[bytes], None] | None = None,
 ) -> Response:
     """The response of a job: headers only for HEAD; the whole answer in one message when it fits
     ``stream_buffer_bytes`` (a deadline or failure before that is a real 503); else a streaming
@@ -265,6 +284,8 @@ async def streamed(
     if running.finished:  # the whole answer came in one message: no streaming machinery
         body = running.first or b""
         running.close()
+        if whole is not None:
+            whole(body)
         return Response(body, media_type=media_type, headers=dict(headers or {}))
     state = app_context(request)
     try:
@@ -273,7 +294,10 @@ async def streamed(
         raise HTTPProblem(503, _time_limit(state, str(exc)) if "did not finish" in str(exc) else f"{exc}.",
                           {"Retry-After": str(RETRY_AFTER)}) from None
     if running.finished:
-        return Response(b"".join(parts), media_type=media_type, headers=dict(headers or {}))
+        body = b"".join(parts)
+        if whole is not None:
+            whole(body)
+        return Response(body, media_type=media_type, headers=dict(headers or {}))
     return StreamingResponse(_prefixed(parts, running), media_type=media_type, headers=dict(headers or {}))
 
 

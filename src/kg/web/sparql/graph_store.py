@@ -112,7 +112,7 @@ async def _write(request: Request, method: str) -> Response:
     job["store"] = str(store_or_503(request))
     running = await run_job(request, job)
     outcome = json.loads(await running.read_all() or b"{}")
-    state.forget_graphs()
+    state.wrote()
     if outcome.get("created"):
         return Response(status_code=201, headers={"Location": str(request.url)})
     return Response(status_code=204)
