@@ -193,6 +193,12 @@ class Settings:
         return self.var_dir / "store"
 
     @property
+    def writes_dir(self) -> Path:
+        """Where the writes journal lives (:mod:`kg.store.writes`): ``writes/`` beside the served-store
+        symlink, i.e. ``var_dir/writes`` — what ``kg build`` replays."""
+        return self.store_path.parent / "writes"
+
+    @property
     def long_query_limit(self) -> int:
         """How many long queries may run at once: ``max_long_queries``, else one worker fewer than
         the pool (at least 1)."""

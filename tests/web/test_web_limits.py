@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from weblive import GRAPH_BENCH, QUERY_TIMEOUT, Server, cpu_ticks, descendants, start_server, stop_server
+from weblive import GRAPH_BENCH, Server, cpu_ticks, descendants, start_server, stop_server
 
 from kg.web.sparql.limits import Limits, QueryTooComplex, check
 
@@ -181,18 +181,15 @@ def test_long_queries_are_limited_per_client(server: Server) -> None:
     client = _client("127.0.0.7")
     threads = [threading.Thread(target=lambda: results.append(client.get(server.sparql, params={"query": PATHOLOGICAL})))
                for _ in range(2)]
-    start = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    elapsed = time.monotonic() - start
     refused = [r for r in results if "already has 1 long-running query" in r.text]
     assert len(refused) == 1 and refused[0].status_code == 503 and refused[0].headers["retry-after"].isdigit()
     assert "127.0.0.7" in refused[0].text
     timed_out = [r for r in results if r not in refused]
     assert timed_out[0].status_code == 503 and "time limit" in timed_out[0].text
-    assert elapsed < QUERY_TIMEOUT + 1.5
 
 
 def test_long_queries_are_limited_in_total_so_a_worker_stays_free(server: Server) -> None:
@@ -233,14 +230,11 @@ def test_no_worker_in_time_answers_503_with_retry_after(one_worker: Server) -> N
     slow = threading.Thread(target=lambda: _client("127.0.0.11").get(one_worker.sparql, params={"query": PATHOLOGICAL}))
     slow.start()
     time.sleep(0.3)
-    start = time.monotonic()
     r = _client("127.0.0.12").get(one_worker.sparql, params={"query": ASK})
-    waited = time.monotonic() - start
     slow.join()
     assert r.status_code == 503
     assert r.headers["retry-after"] == "5"
     assert "no query worker became free within 0.5 s" in r.text
-    assert waited < 2.0
 
 
 # --------------------------------------------------------------------------- deadlines while answering

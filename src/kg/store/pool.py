@@ -26,6 +26,7 @@ request. The server reads the connections in a small thread pool: the event loop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -47,7 +48,8 @@ import pyoxigraph as ox
 
 import kg
 from kg.formats import rdf_format, results_format
-from kg.store.base import QuerySyntaxError, StoreError, check_iri
+from kg.store import writes
+from kg.store.base import QuerySyntaxError, StoreError
 from kg.store.oxigraph import OxigraphStore
 
 log = logging.getLogger("kg.web")
@@ -150,6 +152,8 @@ class _Worker:
             getattr(self, f"op_{op}")(store, job)
         except QuerySyntaxError as exc:
             self.error(400, exc.message)
+        except _NotFound as exc:
+            self.error(404, str(exc))
         except ValueError as exc:
             self.error(400, str(exc))
         except StoreError as exc:  # bad uploaded data is the client's error, the rest is ours
@@ -182,8 +186,15 @@ class _Worker:
         assert name is not None  # fmt is None whenever no name was given
         self.stream(kind, name, lambda out: result.serialize(output=out, format=fmt))
 
+    def _journaled(self, job: dict[str, Any], entry: dict[str, Any]) -> Any:
+        """Under the release lock: the *current* release (re-resolved: a build may have been promoted
+        while this job waited), the entry appended to the writes journal, then yielded to apply."""
+        return _JournaledWrite(self, job, entry)
+
     def op_update(self, store: Any, job: dict[str, Any]) -> None:
-        store.update(job["update"], base_iri=job.get("base_iri"))
+        with self._journaled(job, writes.update_entry(job["update"], job.get("base_iri"))) as current:
+            current.update(job["update"], base_iri=job.get("base_iri"))
+            current.flush()
         self.send(END)
 
     def op_graphs(self, store: Any, job: dict[str, Any]) -> None:
@@ -211,35 +222,48 @@ class _Worker:
 
     def op_gsp_write(self, store: Any, job: dict[str, Any]) -> None:
         """PUT (replace), POST (merge) or DELETE one graph; POST without a graph loads a dataset."""
-
-
         method, graph = job["method"], job.get("graph")
-        existed = graph is None or graph in store.graphs()
-        if method == "DELETE":
-            if not existed:
-                self.error(404, f"no graph <{graph}> in this store")
-                return
-            store.update(f"DROP GRAPH <{check_iri(graph)}>" if graph else "CLEAR DEFAULT")
-        elif method == "PUT":
-            fmt = rdf_format(job["format"])
+        entry = writes.gsp_entry(method, graph, job.get("format"), job.get("data"), job.get("base_iri"))
+        if method == "PUT":  # bad data is the client's error, found before anything is written
             try:
-                quads = list(ox.parse(job["data"], format=fmt, base_iri=job.get("base_iri")))
+                for _quad in ox.parse(job["data"], format=rdf_format(job["format"]), base_iri=job.get("base_iri")):
+                    pass
             except SyntaxError as exc:
                 self.error(400, f"invalid {job['format']} data: {exc}")
                 return
-            if graph is not None:
-                store.replace_graph(graph, quads)
-            else:  # the store's own default graph, in one transaction
-                body = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
-                insert = f" ;\nINSERT DATA {{\n{body.decode()}}}" if quads else ""
-                store.update(f"DROP SILENT DEFAULT{insert}")
-        elif method == "POST":
-            store.bulk_load(data=job["data"], format=job["format"], graph=graph, base_iri=job.get("base_iri"))
-        else:
-            raise ValueError(f"unsupported method {method}")
-        store.flush()
+        with self._journaled(job, entry) as current:
+            existed = graph is None or graph in current.graphs()
+            if method == "DELETE" and not existed:
+                raise _NotFound(f"no graph <{graph}> in this store")
+            writes.apply(current, entry)
+            current.flush()
         self.send(CHUNK + json.dumps({"created": not existed}).encode())
         self.send(END)
+
+
+class _NotFound(Exception):
+    pass
+
+
+class _JournaledWrite:
+    def __init__(self, worker: _Worker, job: dict[str, Any], entry: dict[str, Any]) -> None:
+        self.worker, self.job, self.entry = worker, job, entry
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> Any:
+        journal = self.job.get("writes")
+        if journal is None:  # no journal configured (a store served outside a var directory layout)
+            return self.worker.open(self.job["store"])
+        writes_dir = Path(journal)
+        self._stack.enter_context(writes.lock(writes_dir.parent))
+        link = self.job.get("link")
+        path = os.path.realpath(link) if link else self.job["store"]
+        store = self.worker.open(path)
+        self._stack.enter_context(writes.record(writes_dir, self.entry))
+        return store
+
+    def __exit__(self, *exc: Any) -> bool:
+        return bool(self._stack.__exit__(*exc))
 
 
 def child_main() -> None:

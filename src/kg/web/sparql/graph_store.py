@@ -110,6 +110,8 @@ async def _write(request: Request, method: str) -> Response:
         job["data"] = await read_body(request, state.settings.max_upload_bytes)
         job["base_iri"] = graph
     job["store"] = str(store_or_503(request))
+    job["writes"] = str(state.settings.writes_dir)  # kept in the writes journal (kg.store.writes)
+    job["link"] = str(state.settings.store_path)
     running = await run_job(request, job)
     outcome = json.loads(await running.read_all() or b"{}")
     state.wrote()

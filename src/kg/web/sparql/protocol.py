@@ -281,6 +281,8 @@ async def _update(request: Request, update: str, params: _Params) -> Response:
         {
             "op": "update",
             "store": str(store_or_503(request)),
+            "writes": str(state.settings.writes_dir),
+            "link": str(state.settings.store_path),
             "update": update,
             "base_iri": str(request.url.replace(query="", fragment="")),
         },
