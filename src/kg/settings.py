@@ -18,7 +18,21 @@ setting                    environment variable          default
 ``query_workers``          ``KG_QUERY_WORKERS``          the CPU count (forced to 1 when a token is set)
 ``strip_control``          ``KG_STRIP_CONTROL``          off: a control character rejects its import row
 ``read_connections``       ``KG_READ_CONNECTIONS``       4: read-model reads at once per server process
+``max_query_length``       ``KG_MAX_QUERY_LENGTH``       50 000 characters of SPARQL text
+``max_query_depth``        ``KG_MAX_QUERY_DEPTH``        32 levels of brackets / braces / ``<<`` / ``!``
+``max_triple_patterns``    ``KG_MAX_TRIPLE_PATTERNS``    1 000 triple patterns in a query
+``worker_wait``            ``KG_WORKER_WAIT``            5 s a query may wait for a free worker (then 503)
+``long_query_after``       ``KG_LONG_QUERY_AFTER``       0.5 s: a query running longer is a *long* one
+``max_long_queries``       ``KG_MAX_LONG_QUERIES``       workers − 1 long queries at once (at least 1)
+``max_long_per_client``    ``KG_MAX_LONG_PER_CLIENT``    1 long query at once per client address
+``stream_buffer_bytes``    ``KG_STREAM_BUFFER_BYTES``    1 MiB: a result this small is answered whole
+``cache_bytes``            ``KG_CACHE_BYTES``            64 MiB of cached query results (0: no cache)
 =========================  ============================  ================================================
+
+A *long* query (one still running after ``long_query_after``) past ``max_long_per_client`` for its
+client address, or past ``max_long_queries`` in total, is stopped with 503 and ``Retry-After``; and
+a client with a long query running may not take the last free worker, so short queries of other
+clients always find one (see :mod:`kg.store.pool`).
 
 ``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
 ``host:port`` pairs or ``*.example.org`` wildcards.
@@ -67,6 +81,19 @@ MAX_QUERY_BYTES = 1 << 20  # 1 MiB of SPARQL text
 MAX_UPLOAD_BYTES = 256 << 20  # Graph Store PUT/POST bodies
 
 
+_NUMBERS: tuple[tuple[str, str, type[int] | type[float]], ...] = (
+    ("max_query_length", "KG_MAX_QUERY_LENGTH", int),
+    ("max_query_depth", "KG_MAX_QUERY_DEPTH", int),
+    ("max_triple_patterns", "KG_MAX_TRIPLE_PATTERNS", int),
+    ("worker_wait", "KG_WORKER_WAIT", float),
+    ("long_query_after", "KG_LONG_QUERY_AFTER", float),
+    ("max_long_queries", "KG_MAX_LONG_QUERIES", int),
+    ("max_long_per_client", "KG_MAX_LONG_PER_CLIENT", int),
+    ("stream_buffer_bytes", "KG_STREAM_BUFFER_BYTES", int),
+    ("cache_bytes", "KG_CACHE_BYTES", int),
+)
+
+
 def _env_bool(env: Mapping[str, str], name: str, default: bool = False) -> bool:
     value = env.get(name)
     if value is None:
@@ -99,6 +126,17 @@ class Settings:
     # importing (kg import)
     strip_control: bool = False  # remove control characters from imported values (reported) instead of rejecting the row
     read_connections: int = 4  # read-model (kg-read.sqlite) reads at once; more wait, under the query timeout
+    # what a query may look like before it reaches the engine (kg.web.sparql.limits)
+    max_query_length: int = 50_000
+    max_query_depth: int = 32
+    max_triple_patterns: int = 1_000
+    # sharing the workers (kg.store.pool)
+    worker_wait: float = 5.0
+    long_query_after: float = 0.5
+    max_long_queries: int | None = None  # None: pool_size - 1 (at least 1)
+    max_long_per_client: int = 1
+    stream_buffer_bytes: int = 1 << 20
+    cache_bytes: int = 64 << 20
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
@@ -173,6 +211,20 @@ class Settings:
             return self.serve_store
         assert self.var_dir is not None
         return self.var_dir / "store"
+
+    @property
+    def writes_dir(self) -> Path:
+        """Where the writes journal lives (:mod:`kg.store.writes`): ``writes/`` beside the served-store
+        symlink, i.e. ``var_dir/writes`` — what ``kg build`` replays."""
+        return self.store_path.parent / "writes"
+
+    @property
+    def long_query_limit(self) -> int:
+        """How many long queries may run at once: ``max_long_queries``, else one worker fewer than
+        the pool (at least 1)."""
+        if self.max_long_queries is not None:
+            return max(0, self.max_long_queries)
+        return max(1, self.pool_size - 1)
 
     @property
     def writable(self) -> bool:
@@ -265,6 +317,13 @@ class Settings:
                 values["read_connections"] = int(raw)
             except ValueError as exc:
                 raise ValueError(f"KG_READ_CONNECTIONS must be a whole number, not {raw!r}") from exc
+        for key, name, number in _NUMBERS:
+            raw = env.get(name)
+            if raw:
+                try:
+                    values[key] = number(raw)
+                except ValueError as exc:
+                    raise ValueError(f"{name} must be a {'whole ' if number is int else ''}number, not {raw!r}") from exc
         values.update({k: v for k, v in overrides.items() if v is not None})
         if "service_allowlist" in overrides and overrides["service_allowlist"] is not None:
             values["service_allowlist"] = tuple(overrides["service_allowlist"])  # type: ignore[arg-type]  # the caller's sequence of hosts

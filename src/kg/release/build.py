@@ -26,7 +26,7 @@ from kg.model.errors import RecordsInvalid
 from kg.model.uris import Minter
 from kg.readmodel import derive_release
 from kg.settings import Settings
-from kg.store import OxigraphStore, releases
+from kg.store import OxigraphStore, releases, writes
 from kg.store.base import StoreError
 from kg.validation.inputs import load_shapes, quads_to_graph, vocabulary_extract
 from kg.validation.reference import validate
@@ -188,6 +188,7 @@ class BuildResult:
     triple_count: int  # quads of the curated release
     # the imports (kg import) carried over into the new store: one named graph each, and their quads
     import_graphs: dict[str, int] = field(default_factory=dict)
+    writes_replayed: int = 0  # entries of the writes journal replayed onto the new store
 
     @property
     def import_quad_count(self) -> int:
@@ -205,8 +206,12 @@ def write_store(path: Path, assembled: Assembled) -> None:
         store.close()
 
 
-def build(settings: Settings, *, progress: Progress | None = None) -> BuildResult:
-    """Assemble, validate, store aside and promote. Raises :class:`BuildFailed` or :class:`RecordsInvalid`."""
+def build(settings: Settings, *, progress: Progress | None = None, drop_writes: bool = False) -> BuildResult:
+    """Assemble, validate, store aside and promote. Raises :class:`BuildFailed` or :class:`RecordsInvalid`.
+
+    Writes made with the token (``/update``, Graph Store) are replayed from the writes journal
+    (:mod:`kg.store.writes`) after the imports; ``drop_writes`` moves the journal aside first. A
+    journal entry that no longer applies fails the build, naming it."""
     assembled = assemble(settings, progress=progress)
     report = check(assembled, settings, progress=progress)
     if not report.conforms:
@@ -222,6 +227,12 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         try:
             write_store(build_dir, assembled)
             carried = carry_over(settings, build_dir, progress=progress)
+            if drop_writes:
+                dropped = writes.drop(settings.writes_dir)
+                if dropped is not None:
+                    _note(progress, f"writes journal moved aside to {dropped} (--drop-writes)")
+            _note(progress, "replaying the writes made with the token (writes journal)")
+            replayed = writes.replay(settings.writes_dir, build_dir)
             imported = {e["graph"]: int(e.get("quads", 0)) for e in read_manifest(build_dir).get("imports", [])} if carried else {}
             if carried:
                 # the imports join the curated graphs: validate the union, on disk, before promoting
@@ -238,7 +249,8 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
             derive_release(build_dir)
         except StoreError as exc:
             releases.discard(build_dir)
-            raise BuildFailed(f"{exc}; the served store was left unchanged") from exc
+            hint = "; build without them with `kg build --drop-writes` (the journal is moved aside, not deleted)" if "no longer applies" in str(exc) else ""
+            raise BuildFailed(f"{exc}; the served store was left unchanged{hint}") from exc
         except BaseException:
             releases.discard(build_dir)
             raise
@@ -253,6 +265,7 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         project_count=assembled.project_count,
         triple_count=assembled.triple_count(),
         import_graphs=imported,
+        writes_replayed=replayed,
     )
 
 

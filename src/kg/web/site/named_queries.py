@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.read.queries import NamedQuery, QueryParameterError
@@ -313,12 +313,8 @@ def make_router(facade: AppContext) -> APIRouter:
         headers = {"Vary": "Accept", "Cache-Control": "public, no-cache"}
         if chosen in ("csv", "tsv"):
             headers["Content-Disposition"] = f'inline; filename="{q.name}.{chosen}"'
-        if chosen == "csv" and request.method != "HEAD":  # a download for spreadsheets: no cell runs as a formula
-            if running.finished:
-                body = spreadsheet_csv(running.first or b"")
-                running.close()
-                return Response(body, media_type=MEDIA[chosen], headers=headers)
-            return StreamingResponse(spreadsheet_csv_chunks(running.chunks()), media_type=MEDIA[chosen], headers=headers)
-        return streamed(request, running, MEDIA[chosen], headers)
+        # CSV is a download for spreadsheets: no cell runs as a formula (/sparql CSV stays exact)
+        rewrite = (spreadsheet_csv, spreadsheet_csv_chunks) if chosen == "csv" else None
+        return await streamed(request, running, MEDIA[chosen], headers, rewrite=rewrite)
 
     return router
