@@ -438,7 +438,9 @@ LOAD_CHUNK_BYTES = 16 << 20
 
 
 def is_system_graph(graph: str) -> bool:
-    return graph == VIRTUOSO_DEFAULT_GRAPH or graph.startswith(VIRTUOSO_SYSTEM_GRAPHS)
+    """A Virtuoso system graph, or one of kg's own bookkeeping graphs (``urn:x-kg:…``: the
+    emulated default graph, the release id)."""
+    return graph.startswith(("urn:x-kg:", *VIRTUOSO_SYSTEM_GRAPHS))
 
 
 _XSD_BOOLEAN = b"http://www.w3.org/2001/XMLSchema#boolean"
