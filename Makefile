@@ -11,8 +11,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: install system-deps build validate serve lint types test clean
 
 # Debian packages the tests use: rapper (raptor2-utils) re-parses the dumps independently,
-# chromium + chromium-driver run the headless-browser tests of the query page and the API docs.
-SYSTEM_TOOLS := rapper:raptor2-utils chromium:chromium chromedriver:chromium-driver
+# chromium + chromium-driver run the headless-browser tests of the query page and the API docs,
+# virtuoso-opensource (virtuoso-t, isql-vt) is the Virtuoso 7 server the remote-store tests run against,
+# nginx is the load balancer in front of the kg serve replicas in the replica test.
+SYSTEM_TOOLS := rapper:raptor2-utils chromium:chromium chromedriver:chromium-driver virtuoso-t:virtuoso-opensource nginx:nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HAVE_SUDO := $(shell [ "$$(id -u)" = 0 ] && echo root || (command -v sudo >/dev/null 2>&1 && echo sudo))
 

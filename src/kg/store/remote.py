@@ -25,7 +25,9 @@ SPARQL 1.1 store applies as one request and Oxigraph as one transaction; a paylo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -446,17 +448,54 @@ def is_system_graph(graph: str) -> bool:
 _XSD_BOOLEAN = b"http://www.w3.org/2001/XMLSchema#boolean"
 
 
+_XSD_DURATION = "http://www.w3.org/2001/XMLSchema#duration"
+_JSON_DURATION = re.compile(rb'("datatype": "' + _XSD_DURATION.encode() + rb'", "value": ")(-?[0-9][0-9.eE+-]*)(")')
+_NT_DURATION = re.compile(rb'(")(-?[0-9][0-9.eE+-]*)("\^\^<' + _XSD_DURATION.encode() + rb">)")
+
+
+def duration_lexical(stored: str) -> str:
+    """The xsd:duration Virtuoso 7.2 hands out as a number, in its canonical lexical form again.
+
+    Virtuoso keeps a duration as months (a whole number: ``P7M`` → ``7``) or as seconds (a
+    decimal: ``P5D`` → ``432000.0``); a duration with both months and days keeps its months only
+    (docs/scaling.md).
+    """
+    negative = stored.startswith("-")
+    text = stored.lstrip("-")
+    sign = "-" if negative and float(text) != 0 else ""
+    if "." not in text and "e" not in text.lower():  # months
+        years, months = divmod(int(text), 12)
+        body = (f"{years}Y" if years else "") + (f"{months}M" if months or not years else "")
+        return f"{sign}P{body}"
+    seconds = Decimal(text)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, rest = divmod(rest, 60)
+    secs = format(rest.normalize(), "f") if rest else ""
+    clock = (f"{int(hours)}H" if hours else "") + (f"{int(minutes)}M" if minutes else "") + (f"{secs}S" if secs else "")
+    if not days and not clock:
+        return "PT0S"
+    return f"{sign}P" + (f"{int(days)}D" if days else "") + (f"T{clock}" if clock else "")
+
+
+def _fix_durations(data: bytes, pattern: re.Pattern[bytes]) -> bytes:
+    if _XSD_DURATION.encode() not in data:
+        return data
+    return pattern.sub(lambda m: m.group(1) + duration_lexical(m.group(2).decode()).encode() + m.group(3), data)
+
+
 def _fix_bnodes(data: bytes) -> bytes:
     """Virtuoso's SPARQL JSON as the embedded store writes it: blank nodes ``nodeID://b10000``
     become labels, booleans stored as ``1`` / ``0`` the canonical ``true`` / ``false``."""
-    data = data.replace(b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "')
+    data = _fix_durations(data.replace(b'"type": "bnode", "value": "nodeID://', b'"type": "bnode", "value": "'), _JSON_DURATION)
     for number, word in ((b"1", b"true"), (b"0", b"false")):
         data = data.replace(b'"datatype": "' + _XSD_BOOLEAN + b'", "value": "' + number + b'"', b'"datatype": "' + _XSD_BOOLEAN + b'", "value": "' + word + b'"')
     return data
 
 
 def _fix_ntriples(data: bytes) -> bytes:
-    """Virtuoso's N-Triples with canonical booleans (it stores ``true`` as ``1``)."""
+    """Virtuoso's N-Triples with canonical booleans (it stores ``true`` as ``1``) and durations."""
+    data = _fix_durations(data, _NT_DURATION)
     for number, word in ((b"1", b"true"), (b"0", b"false")):
         data = data.replace(b'"' + number + b'"^^<' + _XSD_BOOLEAN + b">", b'"' + word + b'"^^<' + _XSD_BOOLEAN + b">")
     return data
