@@ -552,3 +552,33 @@ ex:s ex:seq [ ex:first "a" ; ex:rest [ ex:first "b" ] ] ;
             answers[type(st).__name__] = (firsts, literals, st.count(G_A))
     assert answers["OxigraphStore"] == answers["VirtuosoStore"]
     assert answers["VirtuosoStore"][1]["month"] == ("2017-09", "http://www.w3.org/2001/XMLSchema#gYearMonth", None)
+
+
+def test_ship_copies_the_whole_release_hard_linking_sst_files(tmp_path: Path) -> None:
+    origin, replica = tmp_path / "origin", tmp_path / "replica"
+    build = _build(origin, "shipped")
+    (build / "kg-read.sqlite").write_bytes(b"read model")  # the project's own files travel too
+    (build / "kg-dist").mkdir()
+    (build / "kg-dist" / "euprojects.nq.gz").write_bytes(b"dump")
+    with OxigraphStore(build) as st:
+        st.optimize()  # RocksDB writes its SST files
+    shipped = releases.ship(build, replica)
+    assert shipped.build == replica / "builds" / build.name and not shipped.already
+    sst = sorted(p.name for p in build.glob("*.sst"))
+    assert sst and shipped.linked == len(sst)
+    for name in sst:
+        assert (replica / "builds" / build.name / name).stat().st_ino == (build / name).stat().st_ino
+    assert (shipped.build / "kg-dist" / "euprojects.nq.gz").read_bytes() == b"dump"
+    assert (shipped.build / "kg-read.sqlite").read_bytes() == b"read model"
+    assert [p.name for p in (replica / "builds").iterdir()] == [build.name]  # no half copy left beside it
+    assert releases.current(replica) is None  # shipped, not promoted
+    releases.promote(replica, shipped.build)
+    with OxigraphStore(replica / "store", read_only=True) as reader:
+        assert _label(reader) == {"shipped"}
+    assert releases.ship(build, replica).already
+    copied = releases.ship(build, tmp_path / "other", link=False)  # another filesystem: plain copies
+    assert copied.linked == 0 and copied.copied > len(sst)
+    with pytest.raises(StoreError):
+        releases.ship(tmp_path / "nothing", replica)
+    with pytest.raises(StoreError):
+        releases.find_build(replica, "../escape")
