@@ -75,6 +75,7 @@ class Virtuoso:
     sql_port: int
     password: str  # the kg user's
     process: subprocess.Popen[bytes]
+    dba_password: str = "dba"
 
     @property
     def sparql(self) -> str:
@@ -135,6 +136,7 @@ def start_virtuoso(directory: Path, *, buffers: int = 10000) -> Virtuoso:
         f"user_set_password('dba', '{dba}');",
         password="dba",
     )
+    server.dba_password = dba
     return server
 
 
