@@ -254,6 +254,9 @@ def test_two_replicas_behind_nginx_survive_a_kill_and_a_rolling_release(tmp_path
             answer = httpx.get(url + "/sparql", params={"query": f"{MARKER_QUERY} # after {n}"}, headers={"Accept": "application/sparql-results+json"})
             assert answer.headers["kg-release"] == second.name
             assert [b["m"]["value"] for b in answer.json()["results"]["bindings"]] == ["release two"]
+        # kg query reads any SPARQL endpoint: here the replicas, through nginx
+        queried = run_kg("query", f"{MARKER_QUERY} # kg query", "--store", f"{url}/sparql", "-f", "csv", check=True)
+        assert queried.stdout.splitlines() == ["m", "release two"]
     finally:
         if nginx is not None:
             nginx.terminate()
