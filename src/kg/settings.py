@@ -10,6 +10,7 @@ setting                    environment variable          default
 ``data_dir``               ``KG_DATA_DIR``               ``root/data``
 ``var_dir``                ``KG_VAR_DIR``                ``root/var`` (builds, imports, the store link)
 ``include_personal_data``  ``KG_INCLUDE_PERSONAL_DATA``  off: named persons' contacts stay out
+``sdg_suggestions``        ``KG_SDG_SUGGESTIONS``        on: ``kg build`` writes Aurora-query SDG suggestions
 ``serve_store``            (``kg serve --store``)        ``var_dir/store``, the served-store symlink
 ``token``                  ``KG_TOKEN``                  None: read-only, every write answers 403
 ``query_timeout``          ``KG_QUERY_TIMEOUT``          30 seconds
@@ -18,6 +19,7 @@ setting                    environment variable          default
 ``store_url``              ``KG_STORE``                  None: the embedded store only (``var/store``)
 ``store_user``             ``KG_STORE_USER``             None (or the ``user:password@`` of ``KG_STORE``)
 ``store_password``         ``KG_STORE_PASSWORD``         None
+``strip_control``          ``KG_STRIP_CONTROL``          off: a control character rejects its import row
 =========================  ============================  ================================================
 
 ``KG_STORE`` names a SPARQL endpoint (e.g. a Virtuoso server's ``http://host:8890/sparql``) that
@@ -26,6 +28,10 @@ it, ``kg query``, ``kg stats`` and ``kg publish`` read from it (docs/scaling.md)
 
 ``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
 ``host:port`` pairs or ``*.example.org`` wildcards.
+
+``strip_control`` (``kg import --strip-control``): an imported value holding a control character
+other than tab and line breaks (NUL, ESC …) rejects its row by default; with it on, the characters
+are removed and each value so changed is reported (``file:row:column``) in the import's report.
 
 With a token the server accepts SPARQL Update and Graph Store writes, and the store is then
 opened read-write by a single worker process (a RocksDB directory takes one writer and no
@@ -48,6 +54,7 @@ DEFAULT_BASE_URI = "https://w3id.org/euprojects/"
 # The inputs under the data directory, named once: the build, the importers and the publisher read these.
 COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
 SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
+SDG_QUERIES = Path("vocab/sdg-queries/aurora-5.0")
 PROGRAMMES = Path("vocab/programmes.yaml")
 PROJECTS = Path("projects")
 
@@ -86,6 +93,7 @@ class Settings:
     data_dir: Path | None = None  # the input data (records, sources, vocab); default root/data
     var_dir: Path | None = None  # where built stores live; default root/var
     include_personal_data: bool = False  # named persons' e-mails etc. stay out unless True
+    sdg_suggestions: bool = True  # kg build: SDG suggestions from the Aurora queries, in their own named graph
     # serving (kg serve)
     serve_store: Path | None = None  # the store to serve; default var_dir/store
     token: str | None = None  # enables SPARQL Update and Graph Store writes
@@ -98,6 +106,8 @@ class Settings:
     store_password: str | None = field(default=None, repr=False)
     max_query_bytes: int = MAX_QUERY_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    # importing (kg import)
+    strip_control: bool = False  # remove control characters from imported values (reported) instead of rejecting the row
 
     def __post_init__(self) -> None:
         if not self.base_uri.endswith(("/", "#")):
@@ -149,6 +159,12 @@ class Settings:
         """The UN SDG KOS (goals, targets, indicators)."""
         assert self.data_dir is not None
         return self.data_dir / SDG_KOS
+
+    @property
+    def sdg_queries_dir(self) -> Path:
+        """The Aurora SDG queries (v5.0, CC BY 4.0) that SDG suggestions are computed with."""
+        assert self.data_dir is not None
+        return self.data_dir / SDG_QUERIES
 
     @property
     def programmes_file(self) -> Path:
@@ -241,6 +257,8 @@ class Settings:
             if name in env:
                 values[key] = kind(env[name])
         values["include_personal_data"] = _env_bool(env, "KG_INCLUDE_PERSONAL_DATA")
+        values["strip_control"] = _env_bool(env, "KG_STRIP_CONTROL")
+        values["sdg_suggestions"] = _env_bool(env, "KG_SDG_SUGGESTIONS", True)
         if env.get("KG_TOKEN"):
             values["token"] = env["KG_TOKEN"]
         raw = env.get("KG_QUERY_TIMEOUT")

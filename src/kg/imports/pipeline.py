@@ -45,7 +45,7 @@ import secrets
 import shutil
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,6 +82,7 @@ from kg.model.uris import Minter, slugify
 from kg.settings import Settings
 from kg.store import releases
 from kg.store.base import StoreError
+from kg.validation.incremental import Change, ShapesTooDeep, validate_change
 from kg.validation.run import validate_store
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -149,12 +150,36 @@ def _refuse_violations(
     override: str,
     rejects: list[Reject] | None = None,
     rejects_path: Path | None = None,
+    *,
+    changed: str | None = None,
+    previous: Path | None = None,
 ) -> None:
-    """Validate a new build as a whole (fast SHACL on disk); :class:`ImportFailed` naming the first
-    violations when it does not conform (the build is then discarded by the caller)."""
-    if progress:
-        progress.note(f"validating the new store with SHACL ({store_triples} triples)")
-    report = validate_store(build_dir, settings.shapes_dir)
+    """Validate a new build (fast SHACL on disk); :class:`ImportFailed` naming the first violations
+    when it does not conform (the build is then discarded by the caller).
+
+    With ``changed`` (the graph the import or removal changed; ``previous``: the store before it)
+    only what that change can affect is validated (:func:`kg.validation.incremental.validate_change`:
+    the graph's focus nodes, the nodes pointing at them, what the rest of the store says about
+    them) — the same results the whole store gives for those nodes, at the cost of the change; the
+    rest was validated when it was promoted. Shapes that look further than that extract holds fall
+    back to the whole store (``kg validate --store`` always checks the whole store)."""
+    report = None
+    if changed is not None:
+        try:
+            change = Change()
+            report = validate_change(build_dir, settings.shapes_dir, changed, previous=previous, change=change)
+            if progress:
+                progress.note(
+                    f"validated what the change touches with SHACL: {change.candidates} focus nodes, "
+                    f"{change.extract_quads} quads read of {store_triples}"
+                )
+        except ShapesTooDeep as exc:
+            if progress:
+                progress.note(f"the shapes reach too far for an incremental check ({exc}); validating the whole store")
+    if report is None:
+        if progress:
+            progress.note(f"validating the new store with SHACL ({store_triples} triples)")
+        report = validate_store(build_dir, settings.shapes_dir)
     if not report.conforms:
         lines = "\n".join(str(r) for r in report.violations[:20])
         raise ImportFailed(
@@ -204,12 +229,14 @@ def default_name(paths: list[Path]) -> str:
     return slugify("-".join(Path(p).stem for p in paths))[:60]
 
 
-def write_rejects(path: Path, rejects: list[Reject]) -> None:
+def write_rejects(path: Path, rejects: Sequence[Reject], repairs: Sequence[Reject] = ()) -> None:
+    """The import's report: one CSV row for every reject (a row not loaded), then one for every
+    repair (a value changed and kept: ``--strip-control``). Nothing is capped."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["file", "row", "column", "reason"])
-        for r in rejects:
+        for r in [*rejects, *repairs]:
             w.writerow([r.file, r.row, r.column, r.reason])
 
 
@@ -340,9 +367,9 @@ def _run_locked(
         writer.close()  # the rest of the graph written and loaded
 
         rejects_path = None
-        if ctx.rejects:
+        if ctx.rejects or ctx.repairs:
             rejects_path = var / REJECTS_DIR / f"{source}-{name}-{stamp}-{secrets.token_hex(2)}.csv"
-            write_rejects(rejects_path, ctx.rejects)
+            write_rejects(rejects_path, ctx.rejects, ctx.repairs)
         if strict and ctx.rejects:
             files = sorted({r.file for r in ctx.rejects})
             raise ImportFailed(
@@ -364,9 +391,13 @@ def _run_locked(
         store_triples = len(store)
         store = None  # closes it
         if validate:
-            # the whole new store — curated graphs, every import, this one — as the union of its graphs,
+            # what this import can affect — its graph's focus nodes and their neighbours in every graph,
             # on disk, with the fast SHACL engine; cross-import conflicts show here
-            _refuse_violations(settings, build_dir, store_triples, progress, "with this import", "load anyway", ctx.rejects, rejects_path)
+            replaced = any(e["graph"] == graph for e in read_manifest(current).get("imports", []))
+            _refuse_violations(
+                settings, build_dir, store_triples, progress, "with this import", "load anyway", ctx.rejects, rejects_path,
+                changed=graph, previous=current if replaced else None,
+            )
 
         digest = writer.sha256
         assert digest is not None
@@ -420,6 +451,7 @@ def _run_locked(
             artefact=final_artefact,
             rejects_path=rejects_path,
             seconds=time.perf_counter() - started,
+            repairs=ctx.repairs,
         )
     except ImportFailed:
         raise
@@ -534,7 +566,9 @@ def _remove_locked(settings: Settings, source: str, name: str, validate: bool, p
         store_triples = len(store)
         store = None  # closes it
         if validate:
-            _refuse_violations(settings, build_dir, store_triples, progress, "without this import", "remove it anyway")
+            _refuse_violations(
+                settings, build_dir, store_triples, progress, "without this import", "remove it anyway", changed=graph, previous=current
+            )
         shutil.copy2(registry_path, build_dir / REGISTRY)
         manifest["imports"] = [e for e in entries if e["graph"] != graph]
         write_manifest(build_dir, manifest)

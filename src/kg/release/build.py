@@ -18,6 +18,8 @@ from pyoxigraph import Quad, RdfFormat
 from kg.curated import SourceMap, load_programme_scheme, load_projects
 from kg.imports.artefacts import carry_over, gc_artefacts, read_manifest, store_lock
 from kg.linking.countries import CountryTable
+from kg.linking.sdg_queries import default_matcher
+from kg.linking.sdg_suggestions import SUGGESTIONS_GRAPH, record_texts, suggestion_quads
 from kg.linking.sdgs import SdgKos
 from kg.mapping import MappingContext, map_programme_scheme, map_projects
 from kg.model.errors import RecordsInvalid
@@ -135,6 +137,13 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     graphs[minter.ontology_graph] = onto
     graphs[minter.sdg_graph] = sdgs.graph_quads(minter.sdg_graph)
     graphs[minter.country_graph] = countries.graph_quads(minter.country_graph)
+    if settings.sdg_suggestions:  # inferred, in a graph of their own; never kg:sdg (docs/extraction.md)
+        _note(progress, "suggesting SDGs (Aurora queries v5.0)")
+        graph = minter.graph(SUGGESTIONS_GRAPH)
+        graphs[graph], _ = suggestion_quads(
+            [(minter.project(r), record_texts(r)) for _, r in records], default_matcher(str(settings.sdg_queries_dir)),
+            base_uri=settings.base_uri, graph=graph,
+        )
     return Assembled(
         graphs=graphs,
         origin=origin,

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kg.read.queries import NamedQuery, QueryParameterError
 from kg.store.base import StoreError, serialize_result
 from kg.web.context import AppContext
-from kg.web.http import ProblemRoute, negotiate, problem
+from kg.web.http import ProblemRoute, negotiate, problem, spreadsheet_csv
 
 __all__ = ["make_router"]
 
@@ -262,6 +262,8 @@ def make_router(facade: AppContext) -> APIRouter:
                 )
             chosen = offers[media]
         body = serialize_result(result, chosen)
+        if chosen == "csv":  # a download for spreadsheets: no cell runs as a formula (/sparql CSV stays exact)
+            body = spreadsheet_csv(body)
         headers = {"Vary": "Accept", "Cache-Control": "public, no-cache"}
         if chosen in ("csv", "tsv"):
             headers["Content-Disposition"] = f'inline; filename="{q.name}.{chosen}"'
