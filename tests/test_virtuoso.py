@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pyoxigraph as ox
+import pytest
 
 from kg.read.stats import store_stats
 from kg.store import OxigraphStore, open_store, releases
@@ -33,6 +34,7 @@ def _ground(quads: list[ox.Quad]) -> tuple[set[str], int]:
     return {str(q) for q in quads if q not in blank}, len(blank)
 
 
+@pytest.mark.slow  # four kg commands end to end (~1-2 min); the store contract and the named-query facts on Virtuoso run in make test
 def test_build_import_query_publish_through_kg_store(virtuoso: object, tmp_path: Path) -> None:
     env = {"KG_STORE": virtuoso.sparql, "KG_STORE_USER": "kg", "KG_STORE_PASSWORD": virtuoso.password}  # type: ignore[attr-defined]
     var = tmp_path / "var"
