@@ -221,12 +221,12 @@ def test_two_replicas_behind_nginx_survive_a_kill_and_a_rolling_release(tmp_path
 
         # 1. a replica dies mid-load
         with Load(url, markers) as load:
-            _wait_for(load, 150)
+            _wait_for(load, 80)
             replicas[1].kill()
             before = load.total()
-            _wait_for(load, 300)
+            _wait_for(load, 200)
         assert load.failures == [], load.failures[:10]
-        assert load.total() - before >= 300, "traffic went on after the kill"
+        assert load.total() - before >= 200, "traffic went on after the kill"
         assert load.cache["HIT"] > 0, f"nginx answered some cacheable GETs from its cache: {load.cache}"
         log = (prefix / "logs" / "access.log").read_text()
         assert f"127.0.0.1:{replicas[1].port}" in log and f"127.0.0.1:{replicas[0].port}" in log  # both served
@@ -240,13 +240,12 @@ def test_two_replicas_behind_nginx_survive_a_kill_and_a_rolling_release(tmp_path
         second = build_store(origin, bench_rows=0, marker="release two")
         markers[second.name] = "release two"
         with Load(url, markers) as load:
-            _wait_for(load, 100)
+            _wait_for(load, 50)
             for replica in replicas:
                 shipped = run_kg("release", "ship", str(replica.var), "--promote", "--var-dir", str(origin), check=True)
                 assert f"Promoted {second.name}" in shipped.stdout
                 assert httpx.get(replica.url + "/healthz").text == f"ok release {second.name}\n"
-                _wait_for(load, 100)
-            _wait_for(load, 100)
+                _wait_for(load, 50)
         assert load.failures == [], load.failures[:10]
         assert load.seen[first.name] > 0 and load.seen[second.name] > 0, load.seen
         # after the roll every answer is of the new release (new URLs: none from the 5 s cache)
