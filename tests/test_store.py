@@ -538,7 +538,9 @@ def test_virtuoso_blank_nodes_and_literals_round_trip(virtuoso: object, tmp_path
     data = f"""@prefix ex: <{EX}> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 ex:s ex:seq [ ex:first "a" ; ex:rest [ ex:first "b" ] ] ;
      ex:lang "Wasser"@de ; ex:month "2017-09"^^xsd:gYearMonth ; ex:day "2020-01-31"^^xsd:date ;
-     ex:n 3 ; ex:amount 1.50 ; ex:flag true ; ex:plain "text" .
+     ex:n 3 ; ex:amount 1.50 ; ex:flag true ; ex:plain "text" ;
+     ex:days "P5D"^^xsd:duration ; ex:months "P7M"^^xsd:duration ; ex:years "P1Y2M"^^xsd:duration ;
+     ex:clock "P1DT2H30M1.5S"^^xsd:duration .
 """
     shape = "SELECT ?first WHERE { <http://example.org/s> <http://example.org/seq>/<http://example.org/rest>*/<http://example.org/first> ?first }"
     typed = "SELECT ?p ?o WHERE { <http://example.org/s> ?p ?o FILTER(isLiteral(?o)) }"
