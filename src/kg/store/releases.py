@@ -308,18 +308,22 @@ def mirror(build_dir: str | Path, target: Store, *, progress: Callable[[str], No
     """
     build = Path(build_dir).resolve()
     result = Mirrored(build.name)
-    with OxigraphStore(build, read_only=True) as source:
+    with OxigraphStore(build, read_only=True) as source, tempfile.TemporaryDirectory(prefix="kg-mirror-") as spool:
         wanted = source.graphs()
         for graph in wanted:
-            data = source.native.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)) or b""
+            # each graph through a file: an import's graph may be larger than memory should hold
+            path = Path(spool) / "graph.nt"
+            source.native.dump(output=str(path), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            size = path.stat().st_size
             if progress:
-                progress(f"copying <{graph}> ({len(data)} bytes)")
-            if len(data) <= WHOLE_GRAPH_BYTES:
-                target.replace_graph(graph, ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
+                progress(f"copying <{graph}> ({size} bytes)")
+            if size <= WHOLE_GRAPH_BYTES:
+                target.replace_graph(graph, ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
             else:
                 target.update(f"DROP SILENT GRAPH <{graph}>")
-                target.bulk_load(data=data, format="ntriples", graph=graph)
-            result.graphs[graph] = data.count(b"\n")
+                target.bulk_load(path=path, format="ntriples", graph=graph)
+            with path.open("rb") as handle:
+                result.graphs[graph] = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
         if next(iter(source.native.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
             # every source is its own named graph; a store's default graph has no portable name
             raise StoreError(f"release {build.name} has triples in its default graph: a remote mirror takes named graphs only")
