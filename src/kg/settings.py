@@ -16,6 +16,9 @@ setting                    environment variable          default
 ``query_timeout``          ``KG_QUERY_TIMEOUT``          30 seconds
 ``service_allowlist``      ``KG_SERVICE_ALLOWLIST``      empty: no SERVICE / LOAD may reach any host
 ``query_workers``          ``KG_QUERY_WORKERS``          the CPU count (forced to 1 when a token is set)
+``store_url``              ``KG_STORE``                  None: the embedded store only (``var/store``)
+``store_user``             ``KG_STORE_USER``             None (or the ``user:password@`` of ``KG_STORE``)
+``store_password``         ``KG_STORE_PASSWORD``         None
 ``strip_control``          ``KG_STRIP_CONTROL``          off: a control character rejects its import row
 ``read_connections``       ``KG_READ_CONNECTIONS``       4: read-model reads at once per server process
 ``max_query_length``       ``KG_MAX_QUERY_LENGTH``       50 000 characters of SPARQL text
@@ -33,6 +36,10 @@ A *long* query (one still running after ``long_query_after``) past ``max_long_pe
 client address, or past ``max_long_queries`` in total, is stopped with 503 and ``Retry-After``; and
 a client with a long query running may not take the last free worker, so short queries of other
 clients always find one (see :mod:`kg.store.pool`).
+
+``KG_STORE`` names a SPARQL endpoint (e.g. a Virtuoso server's ``http://host:8890/sparql``) that
+holds the graph besides ``var/``: ``kg build`` and ``kg import`` copy each release they promote into
+it, ``kg query``, ``kg stats`` and ``kg publish`` read from it (docs/scaling.md).
 
 ``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
 ``host:port`` pairs or ``*.example.org`` wildcards.
@@ -121,6 +128,10 @@ class Settings:
     query_timeout: float = DEFAULT_QUERY_TIMEOUT
     service_allowlist: tuple[str, ...] = ()
     query_workers: int | None = None  # query worker processes; None: the CPU count
+    # a remote SPARQL store (KG_STORE) that mirrors each release, and its credentials (HTTP digest)
+    store_url: str | None = None
+    store_user: str | None = None
+    store_password: str | None = field(default=None, repr=False)
     max_query_bytes: int = MAX_QUERY_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
     # importing (kg import)
@@ -154,6 +165,11 @@ class Settings:
             object.__setattr__(self, "serve_store", Path(self.serve_store))
         if self.token is not None and not self.token.strip():
             object.__setattr__(self, "token", None)
+        for name in ("store_url", "store_user", "store_password"):
+            if getattr(self, name) is not None and not str(getattr(self, name)).strip():
+                object.__setattr__(self, name, None)
+        if self.store_url is not None and not self.store_url.startswith(("http://", "https://")):
+            raise ValueError(f"KG_STORE must be an http(s):// SPARQL endpoint URL, not {self.store_url!r}")
         object.__setattr__(self, "query_timeout", float(self.query_timeout))
         if self.query_timeout <= 0:
             raise ValueError("the query timeout must be positive")
@@ -290,6 +306,9 @@ class Settings:
             ("root", "KG_ROOT", Path),
             ("data_dir", "KG_DATA_DIR", Path),
             ("var_dir", "KG_VAR_DIR", Path),
+            ("store_url", "KG_STORE", str),
+            ("store_user", "KG_STORE_USER", str),
+            ("store_password", "KG_STORE_PASSWORD", str),
         ):
             if name in env:
                 values[key] = kind(env[name])

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from kg.cli.common import BaseUri, DataDir, Personal, VarDir, err, out, print_record_errors, print_report, settings_from
+from kg.cli.common import BaseUri, DataDir, Personal, VarDir, err, mirror_to_store, out, print_record_errors, print_report, settings_from
 from kg.model.errors import RecordsInvalid
 from kg.release.build import ENGINES, BuildFailed, assemble, check
 from kg.release.build import build as run_build
@@ -56,6 +56,7 @@ def build(
         f"[green]Built[/green] {result.project_count} projects, {result.triple_count} quads in "
         f"{len(result.graphs)} named graphs{imports}{replayed} → {result.store_path}"
     )
+    mirror_to_store(settings)
 
 
 def validate(

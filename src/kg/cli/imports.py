@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from kg.cli.common import BaseUri, DataDir, StoreOption, VarDir, err, out, settings_from, store_location
+from kg.cli.common import BaseUri, DataDir, StoreOption, VarDir, err, mirror_to_store, out, settings_from, store_location
 from kg.imports.artefacts import list_imports
 from kg.imports.context import ImportFailed
 from kg.imports.pipeline import remove_import, run_import
@@ -137,6 +137,7 @@ def _run_import(
     if result.rejects_path:
         repaired = f", {len(result.repairs)} value(s) repaired" if result.repairs else ""
         out.print(f"[yellow]{len(result.rejects)} row(s) rejected{repaired}; report: {result.rejects_path}[/yellow]")
+    mirror_to_store(settings)
 
 
 def _import_command(source: str) -> Callable[..., None]:
@@ -199,6 +200,7 @@ def import_remove(
         f"and {removed.projects} projects (store: {removed.store_triples}); the organisation registry forgot {forgotten} "
         f"only it described{f' and kept {kept} that other graphs describe' if kept else ''}; {removed.seconds:.1f}s"
     )
+    mirror_to_store(settings)
     if removed.artefact.exists():
         out.print(f"[dim]its artefact {removed.artefact} is deleted once no kept build refers to it (after the next import or build)[/dim]")
 

@@ -12,6 +12,7 @@ import re
 import secrets
 import threading
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,10 @@ from kg.store.cache import ResultCache
 from kg.store.oxigraph import OxigraphStore
 from kg.store.pool import JobError, JobRefused, JobTimeout, Pool, Running, StreamAborted
 from kg.web.http import HTTPProblem, StoreUnavailable
+
+#: The build one request is answered from, pinned when it starts (:class:`kg.web.app` middleware):
+#: every store read of that request uses it, so a release promoted meanwhile never mixes into it.
+PINNED_BUILD: ContextVar[Path | None] = ContextVar("kg_pinned_build", default=None)
 
 _BUILD_STAMP = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{1,6}))?Z")
 
@@ -144,7 +149,8 @@ class AppContext:
     # ------------------------------------------------------------------ the served build
 
     def store_dir(self) -> Path | None:
-        return self.settings.current_store()
+        """The served build: the one pinned for this request, else the current one."""
+        return PINNED_BUILD.get() or self.settings.current_store()
 
     def build_id(self) -> str:
         """The served build's id (the directory ``var/store`` points at), "" when there is none."""
