@@ -52,8 +52,11 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# the suite runs on JOBS processes (pytest-xdist); a test file stays on one process, so its
+# module-scoped stores are built once
+JOBS ?= 2
 test: $(STAMP) system-deps lint types
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(JOBS) --dist loadfile
 
 clean:
 	rm -rf var dist .pytest_cache

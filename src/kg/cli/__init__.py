@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typer
 
-from kg.cli import build, extract, imports, publish, query, serve
+from kg.cli import build, extract, imports, orgs, publish, query, serve
 
 app = typer.Typer(help="Build, check, query and serve the knowledge graph of EU-funded projects.", no_args_is_help=True)
 
@@ -22,7 +22,7 @@ app.command()(query.stats)
 app.command()(publish.publish)
 app.command()(serve.serve)
 app.add_typer(imports.import_app, name="import")
-app.command()(imports.orgs)
+app.add_typer(orgs.orgs_app, name="orgs")
 app.command()(extract.extract)
 
 if __name__ == "__main__":  # pragma: no cover

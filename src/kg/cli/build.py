@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import typer
@@ -19,12 +20,22 @@ def build(
     var_dir: Path | None = VarDir,
     base_uri: str | None = BaseUri,
     include_personal_data: bool = Personal,
+    sdg_suggestions: bool = typer.Option(
+        True, "--sdg-suggestions/--no-sdg-suggestions",
+        help="write SDG suggestions from the Aurora queries into graph/inferred/sdg-suggestions (env KG_SDG_SUGGESTIONS)",
+    ),
+    drop_writes: bool = typer.Option(
+        False, "--drop-writes",
+        help="build without the writes made with the token (/update, Graph Store); the journal is moved aside, not deleted",
+    ),
 ) -> None:
-    """Records → RDF → SHACL validation → a new Oxigraph store, swapped in only if valid."""
+    """Records → RDF → SHACL validation → a new Oxigraph store, swapped in only if valid; imports and writes carried over."""
     settings = settings_from(data_dir, var_dir, base_uri, include_personal_data)
+    if not sdg_suggestions:
+        settings = replace(settings, sdg_suggestions=False)
     try:
         with err.status("building…") as status:
-            result = run_build(settings, progress=lambda m: status.update(m))
+            result = run_build(settings, progress=lambda m: status.update(m), drop_writes=drop_writes)
     except RecordsInvalid as exc:
         print_record_errors(exc)
         err.print("[red]Build failed; the served store was left unchanged.[/red]")
@@ -40,9 +51,10 @@ def build(
         if result.import_graphs
         else ""
     )
+    replayed = f", {result.writes_replayed} write(s) made with the token replayed" if result.writes_replayed else ""
     out.print(
         f"[green]Built[/green] {result.project_count} projects, {result.triple_count} quads in "
-        f"{len(result.graphs)} named graphs{imports} → {result.store_path}"
+        f"{len(result.graphs)} named graphs{imports}{replayed} → {result.store_path}"
     )
 
 

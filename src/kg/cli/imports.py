@@ -232,18 +232,19 @@ def orgs(
             out.print(t)
             return
         rows = organisation_matches(st)
-    columns = ["decision", "rule", "stated", "org", "organisation", "other", "otherName", "evidence", "where", "g"]
+    columns = ["decision", "outcome", "score", "rule", "stated", "org", "organisation", "other", "otherName", "evidence", "where", "g"]
     if format == "csv":
         w = csv_module.writer(sys.stdout)
-        w.writerow(["decision", "rule", "stated_name", "organisation", "organisation_label", "matched_organisation", "matched_label", "evidence", "location", "graph"])
+        w.writerow(["decision", "outcome", "score", "rule", "stated_name", "organisation", "organisation_label",
+                    "matched_organisation", "matched_label", "evidence", "location", "graph"])
         for r in rows:
             w.writerow([r[c] for c in columns])
         return
     t = Table(title=f"Organisation linking decisions ({len(rows)})")
-    for col in ("decision", "rule", "stated name", "organisation", "compared with", "evidence", "where"):
+    for col in ("outcome", "rule", "score", "stated name", "organisation", "compared with", "evidence", "where"):
         t.add_column(col, overflow="fold")
     for r in rows:
-        t.add_row(r["decision"], r["rule"], r["stated"], r["org"].rsplit("/", 1)[-1], r["other"].rsplit("/", 1)[-1], r["evidence"], r["where"])
+        t.add_row(r["outcome"], r["rule"], r["score"], r["stated"], r["org"].rsplit("/", 1)[-1], r["other"].rsplit("/", 1)[-1], r["evidence"], r["where"])
     out.print(t)
 
 

@@ -22,6 +22,7 @@ from kg.imports.artefacts import Artefact
 from kg.imports.tables import CellError, Row, TableFile, find_control, strip_control
 from kg.linking.countries import CountryTable, UnknownCountry
 from kg.linking.organisations import Occurrence, OrganisationRegistry
+from kg.linking.reviews import load_reviews, reviews_path
 from kg.linking.sdgs import SdgKos
 from kg.mapping import (
     MappingContext,
@@ -314,6 +315,10 @@ class ImportContext:
             raise ImportFailed(f"{settings.projects_dir} is invalid, run `kg validate`: {exc}") from None
         self.curated_keys = {self.minter.project_key(r): f"data/projects/{p.name}" for p, r in curated}
         registry.register_seed((r for _, r in curated), self._resolve_or_none)
+        try:  # a person's accept / reject decisions on candidates (kg orgs review): re-applied by every import
+            registry.reviews = load_reviews(reviews_path(data))
+        except RecordsInvalid as exc:
+            raise ImportFailed(f"{reviews_path(data)} is invalid: {exc}") from None
 
     # ------------------------------------------------------------------ reporting
     def note(self, message: str) -> None:
@@ -447,6 +452,7 @@ class ImportContext:
                 "sme": None if org.sme is None else str(org.sme).lower(),
                 "pic": org.pic,
                 "vat": org.identifiers.get("vat"),
+                "website": org.website,
             }
             occ = Occurrence(
                 name=org.name,
@@ -457,6 +463,7 @@ class ImportContext:
                 facts={k: v for k, v in facts.items() if v},
                 location=where,
                 project_key=key,
+                identifiers={k: v for k, v in org.identifiers.items() if k not in PIC_KEYS},
             )
             res = self.registry.resolve(occ)
             omit = res.omit
@@ -469,6 +476,7 @@ class ImportContext:
                 "country": None if "country" in omit else org.country,
             }
             for fact, attr in (
+                ("website", "website"),
                 ("short_name", "short_name"),
                 ("organisation_type", "organisation_type"),
                 ("street", "street"),

@@ -79,6 +79,7 @@ from kg.mapping import (
     map_subject_concepts,
 )
 from kg.model.uris import Minter, slugify
+from kg.readmodel import derive_release
 from kg.settings import Settings
 from kg.store import releases
 from kg.store.base import StoreError
@@ -430,6 +431,7 @@ def _run_locked(
         manifest["imports"] = sorted(entries, key=lambda e: e["graph"])
         write_manifest(build_dir, manifest)
 
+        derive_release(build_dir)  # the release's read model, promoted with it
         releases.promote(var, build_dir)
         promoted = True
         releases.prune(var, keep=2)
@@ -573,6 +575,7 @@ def _remove_locked(settings: Settings, source: str, name: str, validate: bool, p
         manifest["imports"] = [e for e in entries if e["graph"] != graph]
         write_manifest(build_dir, manifest)
 
+        derive_release(build_dir)  # the release's read model, promoted with it
         releases.promote(var, build_dir)
         promoted = True
         releases.prune(var, keep=2)

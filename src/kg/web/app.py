@@ -75,9 +75,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = Pool(settings.pool_size, timeout=settings.query_timeout, writable=settings.writable)
+        pool = Pool(
+            settings.pool_size,
+            timeout=settings.query_timeout,
+            writable=settings.writable,
+            wait=min(settings.worker_wait, settings.query_timeout),
+            long_after=settings.long_query_after,
+            max_long=settings.long_query_limit,
+            max_long_per_client=settings.max_long_per_client,
+        )
         await pool.start()
         context.pool = pool
+        context.warm()  # no cold start: the first request after a build is as fast as the next
         log.info(
             "serving %s (%s, %d worker process(es), timeout %g s)",
             settings.store_path,
@@ -108,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Accept", "Authorization", "Content-Type", "Range", "If-None-Match", "If-Modified-Since", "If-Range"],
         expose_headers=[
             "Content-Type", "Content-Length", "Location", "Vary", "WWW-Authenticate",
-            "Link", "X-Total-Count", "ETag", "Last-Modified", "Content-Location", "Content-Range", "Accept-Ranges",
+            "Link", "X-Total-Count", "ETag", "X-Cache", "Last-Modified", "Content-Location", "Content-Range", "Accept-Ranges",
         ],
         max_age=86400,
     )

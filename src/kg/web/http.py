@@ -22,11 +22,12 @@ CONSTRUCT; ``json`` is SPARQL JSON or JSON-LD), or media types.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -44,6 +45,7 @@ from starlette.routing import Match, Mount
 from kg import formats
 from kg.formats import Format
 from kg.read import common
+from kg.readmodel import Deadline
 
 # --------------------------------------------------------------------------- plain-text errors (SPARQL protocol)
 
@@ -402,6 +404,10 @@ def vary(response: Response, *fields: str) -> Response:
 
 def read_problem(request: Request, exc: Exception, *, invalid_status: int = 422) -> JSONResponse | None:
     """The problem response for the read side's errors (None for other exceptions)."""
+    if isinstance(exc, Deadline):
+        return problem(
+            503, "Service Unavailable", f"{exc}; try again, or narrow the request", instance=str(request.url), headers={"Retry-After": "5"}
+        )
     if isinstance(exc, common.NotFound):
         return problem(404, "Not Found", str(exc), kind="not-found", instance=str(request.url))
     if isinstance(exc, common.InvalidParameter):
@@ -553,3 +559,31 @@ def spreadsheet_csv(body: bytes) -> bytes:
     for row in csv.reader(io.StringIO(text, newline=""), strict=True):
         writer.writerow([spreadsheet_cell(cell) for cell in row])
     return out.getvalue().encode("utf-8")
+
+
+def _complete_records_end(text: str) -> int:
+    """Where the last complete CSV record of ``text`` ends (after its CRLF): a CRLF counts only
+    outside quotes, and in RFC 4180 a quote inside a field is doubled, so an even number of quotes
+    before a CRLF means it ends a record. 0 when no record is complete yet."""
+    end = text.rfind("\r\n")
+    while end >= 0:
+        if text.count('"', 0, end) % 2 == 0:
+            return end + 2
+        end = text.rfind("\r\n", 0, end)
+    return 0
+
+
+async def spreadsheet_csv_chunks(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """:func:`spreadsheet_csv` over a streamed CSV answer: each chunk's complete records are
+    rewritten and sent, the incomplete tail waits for the next chunk (memory: one record plus a chunk)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pending = ""
+    async for chunk in chunks:
+        pending += decoder.decode(chunk)
+        end = _complete_records_end(pending)
+        if end:
+            done, pending = pending[:end], pending[end:]
+            yield spreadsheet_csv(done.encode("utf-8"))
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield spreadsheet_csv(pending.encode("utf-8"))
