@@ -284,6 +284,10 @@ class GeneralRules:
     def ambiguous(self, path: str, reason: str, start: int, end: int, method: str, candidates: list[Any] | None = None) -> None:
         self.amb.append(Ambiguity(path, reason, start, end, self.text[start:end], method, list(candidates or [])))
 
+    def reported(self, field: str) -> bool:
+        """The seed rules already put this field on the review list: it stays there, unfilled."""
+        return any(a.field == field for a in self.amb)
+
     def drop_facts(self, prefix: str) -> None:
         self.facts[:] = [f for f in self.facts if not (f.field == prefix or f.field.startswith(prefix + ".") or f.field.startswith(prefix + "["))]
 
@@ -483,7 +487,7 @@ class GeneralRules:
                         if p is not None:
                             found.append((role, p, s, e, f"regex:{cm.group(0).strip()!r} + date (dateparser)"))
         for role in ("start", "end"):
-            if d.get(role):
+            if d.get(role) or self.reported(role):
                 continue
             mine = [f for f in found if f[0] == role]
             values = sorted({f[1].value for f in mine})
@@ -515,7 +519,8 @@ class GeneralRules:
     # ------------------------------------------------------------------ grant
     def grant(self) -> None:
         d = self.data
-        if d.get("grant"):
+        if d.get("grant") or self.reported("grant.number"):
+            self.grant_concepts: list[str] = []
             return
         found: list[tuple[str, int, int, str, str]] = []
         for lo, hi in self.spans:
@@ -546,7 +551,7 @@ class GeneralRules:
 
     def programme(self) -> None:
         d = self.data
-        if d.get("programme"):
+        if d.get("programme") or self.reported("programme"):
             return
         hits: list[tuple[str, int, int, str]] = []
         for lo, hi in self.spans:
