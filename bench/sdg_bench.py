@@ -10,8 +10,8 @@ wording, the length distribution of real programme databases).
 
 Measured in the same run: the compiled matcher (``kg.linking.sdg_queries.Matcher``: word tables,
 trigger sets) over all projects, against the reference a straightforward compiler gives — every
-query line evaluated on every text, no word index or trigger pruning (``--naive`` texts, default
-2 000; its per-project time is scaled up for the comparison).
+query line evaluated on every text, no word index or trigger pruning (``--naive`` projects, default
+200; its per-project time is scaled up for the comparison).
 
 Agreement: for every project that states SDGs (the curated records in data/projects; the seed
 pages), whether a suggestion falls in a stated goal.
@@ -76,7 +76,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--projects", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=42)
-    ap.add_argument("--naive", type=int, default=2000)
+    ap.add_argument("--naive", type=int, default=200)
     args = ap.parse_args()
     qs = load_queries(ROOT / "data" / "vocab" / "sdg-queries" / "aurora-5.0")
     t0 = time.perf_counter()
