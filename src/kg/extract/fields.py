@@ -459,6 +459,10 @@ class GeneralRules:
                 chunk = self.text[lo:hi]
                 for m in PAREN_RANGE_RE.finditer(chunk):
                     ctx = chunk[max(0, m.start() - 160) : m.start()]
+                    near = chunk[max(0, m.start() - 40) : m.start()]
+                    ends_with_name = any(any(x.end() >= len(near.rstrip()) - 1 for x in n.rx.finditer(near.rstrip())) for n in self.vocab.names)
+                    if ends_with_name or re.search(r"(?i)\b(?:programm?[ea]?|program|fund|fondo|fonds|fundo)\b", near):
+                        continue  # a programme's period ("Europe for citizens (2007-2013)"), not the project's
                     if re.search(rf"(?i){PROJECT_WORDS}|lasts|dura", ctx) or m.start() < 200:
                         found += self._pair(lo + m.start("a"), lo + m.end("a"), lo + m.start("b"), lo + m.end("b"), "regex:range in parentheses")
                 for m in FOR_YEARS_RE.finditer(chunk):
