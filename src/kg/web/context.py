@@ -9,8 +9,10 @@ import hashlib
 import hmac
 import json
 import re
+import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,9 +29,14 @@ from kg.readmodel import Deadline, ReadModel, open_release
 from kg.settings import Settings
 from kg.store import releases
 from kg.store.base import QueryResult, Store, StoreBase, StoreError
+from kg.store.cache import ResultCache
 from kg.store.oxigraph import OxigraphStore
-from kg.store.pool import JobError, JobTimeout, Pool, Running
+from kg.store.pool import JobError, JobRefused, JobTimeout, Pool, Running, StreamAborted
 from kg.web.http import HTTPProblem, StoreUnavailable
+
+#: The build one request is answered from, pinned when it starts (:class:`kg.web.app` middleware):
+#: every store read of that request uses it, so a release promoted meanwhile never mixes into it.
+PINNED_BUILD: ContextVar[Path | None] = ContextVar("kg_pinned_build", default=None)
 
 _BUILD_STAMP = re.compile(r"^(\d{8}T\d{6})(?:\.(\d{1,6}))?Z")
 
@@ -133,11 +140,17 @@ class AppContext:
         self._queries: tuple[float, dict[str, Any]] | None = None
         self._model: tuple[Path, ReadModel | None] | None = None
         self._model_lock = threading.Lock()
+        self.results = ResultCache(settings.cache_bytes)  # /sparql answers, per release
+        # moves on with every write (token): part of every cache key and ETag. Read-only servers keep
+        # "0", so their ETags agree across processes and restarts; a writable one starts from a fresh
+        # random value (its data may have changed while it was down)
+        self.generation = "0" if not settings.writable else secrets.token_hex(6) + "-0"
 
     # ------------------------------------------------------------------ the served build
 
     def store_dir(self) -> Path | None:
-        return self.settings.current_store()
+        """The served build: the one pinned for this request, else the current one."""
+        return PINNED_BUILD.get() or self.settings.current_store()
 
     def build_id(self) -> str:
         """The served build's id (the directory ``var/store`` points at), "" when there is none."""
@@ -198,6 +211,13 @@ class AppContext:
 
     def forget_graphs(self) -> None:
         self.graphs_cache.clear()
+
+    def wrote(self) -> None:
+        """An update or Graph Store write changed the store: forget cached answers and graph lists."""
+        stem, _, count = self.generation.rpartition("-")
+        self.generation = f"{stem}-{int(count or 0) + 1}"
+        self.results.clear()
+        self.forget_graphs()
 
     async def graphs(self, store: Path) -> list[str]:
         """The store's named graphs (cached per build; a write clears the cache)."""
@@ -331,16 +351,27 @@ def store_or_503(request: Request) -> Path:
     return store
 
 
+def client_of(request: Request) -> str:
+    """Who asks: the client's address (the unit of the per-client limits of long queries)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 async def run_job(request: Request, job: dict[str, Any]) -> Running:
-    """Run a job on the pool; timeouts and worker errors become :class:`HTTPProblem`."""
+    """Run a job on the pool for this request's client; timeouts, refusals and worker errors become
+    :class:`HTTPProblem` (503 with ``Retry-After`` when trying again later can help)."""
     state = app_context(request)
     try:
-        return await state.running_pool().run(job)
+        return await state.running_pool().run(job, client=client_of(request))
     except JobTimeout as exc:
+        if exc.waiting:
+            raise HTTPProblem(
+                503, f"{exc}. Try again in a few seconds.", {"Retry-After": str(RETRY_AFTER)}
+            ) from None
+        raise HTTPProblem(503, _time_limit(state, str(exc)), {"Retry-After": str(RETRY_AFTER)}) from None
+    except JobRefused as exc:
         raise HTTPProblem(
-            503,
-            f"{exc}. The time limit of this endpoint is {state.settings.query_timeout:g} s: "
-            "simplify the query, add a LIMIT, or run it against a local copy of the data.",
+            503, f"The query was stopped: {exc}. Try again when your other queries are done.",
+            {"Retry-After": str(RETRY_AFTER)},
         ) from None
     except JobError as exc:
         if exc.status == 406:
@@ -348,13 +379,65 @@ async def run_job(request: Request, job: dict[str, Any]) -> Running:
         raise HTTPProblem(exc.status, exc.message) from None
 
 
-def streamed(request: Request, running: Running, media_type: str, headers: Mapping[str, str] | None = None) -> Response:
-    """A streaming response of a job's chunks (headers only for HEAD)."""
+RETRY_AFTER = 5
+
+
+def _time_limit(state: AppContext, message: str) -> str:
+    return (
+        f"{message}. The time limit of this endpoint is {state.settings.query_timeout:g} s: "
+        "simplify the query, add a LIMIT, or run it against a local copy of the data."
+    )
+
+
+async def streamed(
+    request: Request,
+    running: Running,
+    media_type: str,
+    headers: Mapping[str, str] | None = None,
+    *,
+    whole: Callable[[bytes], None] | None = None,
+    rewrite: tuple[Callable[[bytes], bytes], Callable[[AsyncIterator[bytes]], AsyncIterator[bytes]]] | None = None,
+) -> Response:
+    """The response of a job: headers only for HEAD; the whole answer in one message when it fits
+    ``stream_buffer_bytes`` (a deadline or failure before that is a real 503); else a streaming
+    response of the chunks, cut (no clean end of the chunked body) if the deadline passes later.
+    ``rewrite`` (a whole-body and a streaming function giving the same bytes) changes the answer on
+    its way out, e.g. CSV made safe for spreadsheets."""
     if request.method == "HEAD":
         running.close()
         return Response(status_code=200, media_type=media_type, headers=dict(headers or {}))
     if running.finished:  # the whole answer came in one message: no streaming machinery
         body = running.first or b""
         running.close()
+        if whole is not None:
+            whole(body)
+        if rewrite is not None:
+            body = rewrite[0](body)
         return Response(body, media_type=media_type, headers=dict(headers or {}))
-    return StreamingResponse(running.chunks(), media_type=media_type, headers=dict(headers or {}))
+    state = app_context(request)
+    try:
+        parts = await running.buffer(state.settings.stream_buffer_bytes)
+    except StreamAborted as exc:
+        raise HTTPProblem(503, _time_limit(state, str(exc)) if "did not finish" in str(exc) else f"{exc}.",
+                          {"Retry-After": str(RETRY_AFTER)}) from None
+    if running.finished:
+        body = b"".join(parts)
+        if whole is not None:
+            whole(body)
+        if rewrite is not None:
+            body = rewrite[0](body)
+        return Response(body, media_type=media_type, headers=dict(headers or {}))
+    chunks = _prefixed(parts, running)
+    if rewrite is not None:
+        chunks = rewrite[1](chunks)
+    return StreamingResponse(chunks, media_type=media_type, headers=dict(headers or {}))
+
+
+async def _prefixed(parts: list[bytes], running: Running) -> AsyncIterator[bytes]:
+    try:
+        for part in parts:
+            yield part
+        async for chunk in running.chunks():
+            yield chunk
+    finally:
+        running.close()

@@ -21,7 +21,7 @@ from kg.read.queries import NamedQuery, QueryParameterError
 from kg.store.base import StoreError, serialize_result
 from kg.store.pool import JobError, JobTimeout
 from kg.web.context import AppContext, store_or_503, streamed
-from kg.web.http import ProblemRoute, negotiate, problem
+from kg.web.http import ProblemRoute, negotiate, problem, spreadsheet_csv, spreadsheet_csv_chunks
 
 __all__ = ["make_router"]
 
@@ -265,6 +265,8 @@ def make_router(facade: AppContext) -> APIRouter:
                 )
             chosen = offers[media]
         body = serialize_result(result, chosen)
+        if chosen == "csv":  # a download for spreadsheets: no cell runs as a formula (/sparql CSV stays exact)
+            body = spreadsheet_csv(body)
         headers = {"Vary": "Accept", "Cache-Control": "public, no-cache"}
         if chosen in ("csv", "tsv"):
             headers["Content-Disposition"] = f'inline; filename="{q.name}.{chosen}"'
@@ -311,6 +313,8 @@ def make_router(facade: AppContext) -> APIRouter:
         headers = {"Vary": "Accept", "Cache-Control": "public, no-cache"}
         if chosen in ("csv", "tsv"):
             headers["Content-Disposition"] = f'inline; filename="{q.name}.{chosen}"'
-        return streamed(request, running, MEDIA[chosen], headers)
+        # CSV is a download for spreadsheets: no cell runs as a formula (/sparql CSV stays exact)
+        rewrite = (spreadsheet_csv, spreadsheet_csv_chunks) if chosen == "csv" else None
+        return await streamed(request, running, MEDIA[chosen], headers, rewrite=rewrite)
 
     return router
