@@ -65,8 +65,8 @@ class _Terms:
         return self._base
 
 
-DCT, FOAF, KG, PROV, RDF, RDFS, SCHEMA, SKOS, VCARD, XSD = (
-    _Terms(n) for n in (_ns.DCT, _ns.FOAF, _ns.KG, _ns.PROV, _ns.RDF, _ns.RDFS, _ns.SCHEMA, _ns.SKOS, _ns.VCARD, _ns.XSD)
+DCT, FOAF, KG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS, VCARD, XSD = (
+    _Terms(n) for n in (_ns.DCT, _ns.FOAF, _ns.KG, _ns.OWL, _ns.PROV, _ns.RDF, _ns.RDFS, _ns.SCHEMA, _ns.SKOS, _ns.VCARD, _ns.XSD)
 )
 XSD_BASE = str(_ns.XSD)
 
@@ -86,7 +86,18 @@ LEVEL_CLASSES = {
 
 
 # Organisation identifiers (Organisation.identifiers) that have a property of their own.
-IDENTIFIER_PROPERTIES = {"pic": KG.pic, "cordis": KG.pic, "vat": KG.vatNumber}
+IDENTIFIER_PROPERTIES = {"pic": KG.pic, "cordis": KG.pic, "vat": KG.vatNumber, "oid": KG.erasmusOid}
+# identifiers that are links out: the organisation is the same thing as the external entity
+IDENTIFIER_LINKS = {"ror": "https://ror.org/", "wikidata": "http://www.wikidata.org/entity/"}
+
+
+def identifier_link(scheme: str, value: str) -> str | None:
+    """``ror: 03bnmw459`` → ``https://ror.org/03bnmw459``; ``wikidata: Q152171`` → its entity IRI."""
+    base = IDENTIFIER_LINKS.get(scheme)
+    if base is None:
+        return None
+    tail = value.strip().rsplit("/", 1)[-1]
+    return base + tail
 
 SUBJECT_KINDS = {"euroscivoc": "euroscivoc", "cordis-subjects": "cordis-subject"}
 
@@ -457,12 +468,17 @@ class _ProjectMapper:
             o.string(s, DCT.language, lang)
         if src.url:
             o.uri(s, SCHEMA.url, src.url)
-        try:
-            digest = hashlib.sha256((self.ctx.data_dir / src.path).read_bytes()).hexdigest()
-        except OSError as exc:
-            self.error("source.path", f"source document {src.path!r} cannot be read: {exc.strerror}")
+        data_dir = Path(self.ctx.data_dir).resolve()
+        document = (data_dir / src.path).resolve()
+        if not document.is_relative_to(data_dir):  # the model refuses '..' and absolute paths; this, symlinks out
+            self.error("source.path", f"source document {src.path!r} lies outside the data directory {data_dir}")
         else:
-            o.string(s, KG.sha256, digest)
+            try:
+                digest = hashlib.sha256(document.read_bytes()).hexdigest()
+            except OSError as exc:
+                self.error("source.path", f"source document {src.path!r} cannot be read: {exc.strerror}")
+            else:
+                o.string(s, KG.sha256, digest)
         # the whole named graph comes from this document
         o.uri(self.graph, RDF.type, PROV.Entity)
         o.uri(self.graph, PROV.wasDerivedFrom, s)
@@ -500,6 +516,9 @@ class _ProjectMapper:
             ou = self.m.organisation(org.id)
             if self.ctx.first_time(ou):
                 self.organisation(org, ou, where)
+            else:  # described earlier in this graph: a later occurrence still brings its own spelling
+                for alt in org.alt_names:
+                    self.out.plain(ou, SKOS.altLabel, alt)
             self.participation(org, ou)
 
     def organisation(self, org: Organisation, ou: str, where: str) -> None:
@@ -529,6 +548,10 @@ class _ProjectMapper:
             prop = IDENTIFIER_PROPERTIES.get(scheme)
             if prop is not None:
                 o.string(ou, prop, value)
+            elif scheme.startswith("registry:"):
+                o.string(ou, KG.registryNumber, f"{scheme.split(':', 1)[1]}:{value}")
+            elif (link := identifier_link(scheme, value)) is not None:
+                o.uri(ou, OWL.sameAs, link)
         o.string(ou, KG.streetAddress, org.street)
         o.string(ou, KG.postCode, org.post_code)
         o.string(ou, KG.region, org.region)
@@ -783,10 +806,13 @@ def map_organisation_match(
     o.uri(u, KG.occurrenceOrganisation, m.organisation(match.organisation))
     o.string(u, KG.matchRule, match.rule)
     o.string(u, KG.matchDecision, "merged" if match.merged else "not-merged")
+    o.string(u, KG.matchOutcome, match.decided)
+    if match.score is not None:
+        o.typed_literal(u, KG.matchScore, f"{match.score:.4f}", "decimal")
     o.string(u, KG.matchEvidence, match.evidence)
     o.string(u, KG.statedName, match.stated_name)
     o.string(u, KG.sourceLocation, match.location)
-    o.plain(u, RDFS.label, f"{'merged' if match.merged else 'not merged'} by {match.rule}: {match.stated_name}")
+    o.plain(u, RDFS.label, f"{match.decided} by {match.rule}: {match.stated_name}")
     if source_key:
         o.uri(u, PROV.wasDerivedFrom, m.source(source_key))
     return o.result()

@@ -10,11 +10,17 @@ setting                    environment variable          default
 ``data_dir``               ``KG_DATA_DIR``               ``root/data``
 ``var_dir``                ``KG_VAR_DIR``                ``root/var`` (builds, imports, the store link)
 ``include_personal_data``  ``KG_INCLUDE_PERSONAL_DATA``  off: named persons' contacts stay out
+``sdg_suggestions``        ``KG_SDG_SUGGESTIONS``        on: ``kg build`` writes Aurora-query SDG suggestions
 ``serve_store``            (``kg serve --store``)        ``var_dir/store``, the served-store symlink
 ``token``                  ``KG_TOKEN``                  None: read-only, every write answers 403
 ``query_timeout``          ``KG_QUERY_TIMEOUT``          30 seconds
 ``service_allowlist``      ``KG_SERVICE_ALLOWLIST``      empty: no SERVICE / LOAD may reach any host
 ``query_workers``          ``KG_QUERY_WORKERS``          the CPU count (forced to 1 when a token is set)
+``store_url``              ``KG_STORE``                  None: the embedded store only (``var/store``)
+``store_user``             ``KG_STORE_USER``             None (or the ``user:password@`` of ``KG_STORE``)
+``store_password``         ``KG_STORE_PASSWORD``         None
+``strip_control``          ``KG_STRIP_CONTROL``          off: a control character rejects its import row
+``read_connections``       ``KG_READ_CONNECTIONS``       4: read-model reads at once per server process
 ``max_query_length``       ``KG_MAX_QUERY_LENGTH``       50 000 characters of SPARQL text
 ``max_query_depth``        ``KG_MAX_QUERY_DEPTH``        32 levels of brackets / braces / ``<<`` / ``!``
 ``max_triple_patterns``    ``KG_MAX_TRIPLE_PATTERNS``    1 000 triple patterns in a query
@@ -31,8 +37,16 @@ client address, or past ``max_long_queries`` in total, is stopped with 503 and `
 a client with a long query running may not take the last free worker, so short queries of other
 clients always find one (see :mod:`kg.store.pool`).
 
+``KG_STORE`` names a SPARQL endpoint (e.g. a Virtuoso server's ``http://host:8890/sparql``) that
+holds the graph besides ``var/``: ``kg build`` and ``kg import`` copy each release they promote into
+it, ``kg query``, ``kg stats`` and ``kg publish`` read from it (docs/scaling.md).
+
 ``KG_SERVICE_ALLOWLIST`` is a comma- or space-separated list of host names (``query.wikidata.org``),
 ``host:port`` pairs or ``*.example.org`` wildcards.
+
+``strip_control`` (``kg import --strip-control``): an imported value holding a control character
+other than tab and line breaks (NUL, ESC …) rejects its row by default; with it on, the characters
+are removed and each value so changed is reported (``file:row:column``) in the import's report.
 
 With a token the server accepts SPARQL Update and Graph Store writes, and the store is then
 opened read-write by a single worker process (a RocksDB directory takes one writer and no
@@ -55,6 +69,7 @@ DEFAULT_BASE_URI = "https://w3id.org/euprojects/"
 # The inputs under the data directory, named once: the build, the importers and the publisher read these.
 COUNTRY_TABLE = Path("vocab/eu-authority/eu-op-country-skos-20221214-0.rdf")
 SDG_KOS = Path("vocab/un-sdg/un-sdg-kos-goals-targets-indicators.ttl")
+SDG_QUERIES = Path("vocab/sdg-queries/aurora-5.0")
 PROGRAMMES = Path("vocab/programmes.yaml")
 PROJECTS = Path("projects")
 
@@ -106,14 +121,22 @@ class Settings:
     data_dir: Path | None = None  # the input data (records, sources, vocab); default root/data
     var_dir: Path | None = None  # where built stores live; default root/var
     include_personal_data: bool = False  # named persons' e-mails etc. stay out unless True
+    sdg_suggestions: bool = True  # kg build: SDG suggestions from the Aurora queries, in their own named graph
     # serving (kg serve)
     serve_store: Path | None = None  # the store to serve; default var_dir/store
     token: str | None = None  # enables SPARQL Update and Graph Store writes
     query_timeout: float = DEFAULT_QUERY_TIMEOUT
     service_allowlist: tuple[str, ...] = ()
     query_workers: int | None = None  # query worker processes; None: the CPU count
+    # a remote SPARQL store (KG_STORE) that mirrors each release, and its credentials (HTTP digest)
+    store_url: str | None = None
+    store_user: str | None = None
+    store_password: str | None = field(default=None, repr=False)
     max_query_bytes: int = MAX_QUERY_BYTES
     max_upload_bytes: int = MAX_UPLOAD_BYTES
+    # importing (kg import)
+    strip_control: bool = False  # remove control characters from imported values (reported) instead of rejecting the row
+    read_connections: int = 4  # read-model (kg-read.sqlite) reads at once; more wait, under the query timeout
     # what a query may look like before it reaches the engine (kg.web.sparql.limits)
     max_query_length: int = 50_000
     max_query_depth: int = 32
@@ -142,9 +165,16 @@ class Settings:
             object.__setattr__(self, "serve_store", Path(self.serve_store))
         if self.token is not None and not self.token.strip():
             object.__setattr__(self, "token", None)
+        for name in ("store_url", "store_user", "store_password"):
+            if getattr(self, name) is not None and not str(getattr(self, name)).strip():
+                object.__setattr__(self, name, None)
+        if self.store_url is not None and not self.store_url.startswith(("http://", "https://")):
+            raise ValueError(f"KG_STORE must be an http(s):// SPARQL endpoint URL, not {self.store_url!r}")
         object.__setattr__(self, "query_timeout", float(self.query_timeout))
         if self.query_timeout <= 0:
             raise ValueError("the query timeout must be positive")
+        if self.read_connections < 1:
+            raise ValueError("read_connections must be at least 1")
         allow = (self.service_allowlist,) if isinstance(self.service_allowlist, str) else self.service_allowlist
         object.__setattr__(self, "service_allowlist", tuple(h.strip().lower() for h in allow if h.strip()))
 
@@ -171,6 +201,12 @@ class Settings:
         """The UN SDG KOS (goals, targets, indicators)."""
         assert self.data_dir is not None
         return self.data_dir / SDG_KOS
+
+    @property
+    def sdg_queries_dir(self) -> Path:
+        """The Aurora SDG queries (v5.0, CC BY 4.0) that SDG suggestions are computed with."""
+        assert self.data_dir is not None
+        return self.data_dir / SDG_QUERIES
 
     @property
     def programmes_file(self) -> Path:
@@ -270,10 +306,15 @@ class Settings:
             ("root", "KG_ROOT", Path),
             ("data_dir", "KG_DATA_DIR", Path),
             ("var_dir", "KG_VAR_DIR", Path),
+            ("store_url", "KG_STORE", str),
+            ("store_user", "KG_STORE_USER", str),
+            ("store_password", "KG_STORE_PASSWORD", str),
         ):
             if name in env:
                 values[key] = kind(env[name])
         values["include_personal_data"] = _env_bool(env, "KG_INCLUDE_PERSONAL_DATA")
+        values["strip_control"] = _env_bool(env, "KG_STRIP_CONTROL")
+        values["sdg_suggestions"] = _env_bool(env, "KG_SDG_SUGGESTIONS", True)
         if env.get("KG_TOKEN"):
             values["token"] = env["KG_TOKEN"]
         raw = env.get("KG_QUERY_TIMEOUT")
@@ -289,6 +330,12 @@ class Settings:
                 values["query_workers"] = int(raw)
             except ValueError as exc:
                 raise ValueError(f"KG_QUERY_WORKERS must be a whole number, not {raw!r}") from exc
+        raw = env.get("KG_READ_CONNECTIONS")
+        if raw:
+            try:
+                values["read_connections"] = int(raw)
+            except ValueError as exc:
+                raise ValueError(f"KG_READ_CONNECTIONS must be a whole number, not {raw!r}") from exc
         for key, name, number in _NUMBERS:
             raw = env.get(name)
             if raw:

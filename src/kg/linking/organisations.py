@@ -44,8 +44,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kg.linking.evidence import LINKING_SCHEMES, Decision, Profile, TermFrequencies, block_tokens, compare, scheme_of
 from kg.model.records import MatchRule, OrganisationMatch, ProjectRecord
 from kg.model.uris import slugify
+
+REVIEWS_FILE = "data/organisation-reviews.yaml"
+AMBIGUOUS_BITS = 4.0  # a best pair within this many bits of the second best is ambiguous: candidates, not a link
+BLOCK_CAP = 2_000  # a token more known names share than this does not block (it is not distinctive)
+CANDIDATES_MAX = 40  # pairs scored per occurrence at most (the ones sharing most blocking tokens)
 
 # Legal forms written after a name (compared after normalisation, where "S.R.L." is "srl").
 LEGAL_FORMS = frozenset(
@@ -148,6 +154,7 @@ SINGLE_VALUED = (
     "sme",
     "pic",
     "vat",
+    "website",
 )
 
 
@@ -163,6 +170,18 @@ class Occurrence:
     facts: dict[str, str] = field(default_factory=dict)  # SINGLE_VALUED name → value as text
     location: str | None = None  # file:row
     project_key: str | None = None  # for the id of an organisation that cannot be matched
+    identifiers: dict[str, str] = field(default_factory=dict)  # every identifier the source states: scheme → value
+
+    def profile(self) -> Profile:
+        return Profile(
+            name=self.name,
+            country=self.country,
+            city=self.city,
+            post_code=self.facts.get("post_code"),
+            website=self.facts.get("website"),
+            type=self.facts.get("organisation_type"),
+            identifiers=dict(self.identifiers) | ({"pic": self.pic} if self.pic else {}),
+        )
 
 
 @dataclass
@@ -224,6 +243,9 @@ class OrganisationRegistry:
     CREATE TABLE IF NOT EXISTS city (uri TEXT PRIMARY KEY, label TEXT NOT NULL, origin TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS project (key TEXT PRIMARY KEY, source TEXT NOT NULL, origin TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS concept (id TEXT PRIMARY KEY, label TEXT, broader TEXT, origin TEXT NOT NULL);
+    CREATE TABLE IF NOT EXISTS org_token (token TEXT NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, run TEXT NOT NULL,
+                                          PRIMARY KEY (token, id));
+    CREATE TABLE IF NOT EXISTS token_count (token TEXT PRIMARY KEY, n INTEGER NOT NULL);
     """
 
     def __init__(self, path: Path | str | None, *, origin: str, run: str):
@@ -243,6 +265,11 @@ class OrganisationRegistry:
         self._key_cache: dict[tuple[str, str], list[list[str]]] = {}  # (kind, key) -> [[id, origin, run]] in rowid order
         self._city_cache: dict[str, str] = {}
         self._ident_count: dict[str, int] = {}
+        self._token_cache: dict[str, int] = {}
+        self._org_total: int | None = None
+        self.tf = TermFrequencies(self._token_count, self._total)
+        # a person's decisions (data/organisation-reviews.yaml): (occurrence id, organisation id) → accept | reject
+        self.reviews: dict[tuple[str, str], str] = {}
 
     # ------------------------------------------------------------------ lifecycle
     def commit(self) -> None:
@@ -302,7 +329,15 @@ class OrganisationRegistry:
         self.db.execute("DELETE FROM forgotten_org")
         self.db.executemany("INSERT INTO forgotten_org VALUES (?)", ((org_id,) for org_id in gone))
         self.db.execute("DELETE FROM org_key WHERE id IN (SELECT id FROM forgotten_org)")
+        self.db.execute(
+            "UPDATE token_count SET n = n - (SELECT COUNT(*) FROM org_token t WHERE t.token = token_count.token "
+            "AND t.id IN (SELECT id FROM forgotten_org)) WHERE token IN (SELECT token FROM org_token WHERE id IN (SELECT id FROM forgotten_org))"
+        )
+        self.db.execute("DELETE FROM org_token WHERE id IN (SELECT id FROM forgotten_org)")
+        self.db.execute("UPDATE org_token SET origin = (SELECT org.origin FROM org WHERE org.id = org_token.id) WHERE origin = ?", (origin,))
         self.db.execute("DROP TABLE forgotten_org")
+        self._token_cache.clear()
+        self._org_total = None
         self.db.execute("DELETE FROM org_key WHERE origin = ? AND kind = 'ident'", (origin,))
         self.db.execute(
             "UPDATE org_key SET origin = (SELECT org.origin FROM org WHERE org.id = org_key.id) "
@@ -339,8 +374,13 @@ class OrganisationRegistry:
                 pic = org.pic
                 if pic:
                     facts["pic"] = pic
+                if org.website:
+                    facts["website"] = org.website
+                for scheme, value in org.identifiers.items():
+                    if scheme_of(scheme) != "pic":
+                        facts[f"id:{scheme_of(scheme)}"] = value
                 self._insert_org(org.id, org.name, facts, origin="seed", location=f"data/projects ({record.id})")
-                self._keys(org.id, pic, org.name, country, org.city, origin="seed")
+                self._keys(org.id, pic, org.name, country, org.city, origin="seed", facts=facts)
 
     # ------------------------------------------------------------------ projects
     def claim_project(self, key: str, source: str) -> str | None:
@@ -395,11 +435,65 @@ class OrganisationRegistry:
             (org_id, label, json.dumps(facts, sort_keys=True), origin, self.run, location),
         )
         self._facts_cache.pop(org_id, None)
+        if self._org_total is not None:
+            self._org_total += 1
 
-    def _keys(self, org_id: str, pic: str | None, name: str, country: str | None, city: str | None, *, origin: str) -> None:
+    # ------------------------------------------------------------------ term frequencies and blocking
+    def _total(self) -> int:
+        if self._org_total is None:
+            self._org_total = self.db.execute("SELECT COUNT(*) FROM org").fetchone()[0]
+        return self._org_total
+
+    def _token_count(self, token: str) -> int:
+        n = self._token_cache.get(token)
+        if n is None:
+            row = self.db.execute("SELECT n FROM token_count WHERE token = ?", (token,)).fetchone()
+            n = row[0] if row else 0
+            if len(self._token_cache) >= CACHE_LIMIT * 4:
+                self._token_cache.clear()
+            self._token_cache[token] = n
+        return n
+
+    def _register_tokens(self, org_id: str, profile: Profile, origin: str) -> None:
+        """The name tokens ``org_id`` is found by in blocking, counted for term frequencies."""
+        for token in profile.toks:
+            if self.db.execute(
+                "INSERT OR IGNORE INTO org_token (token, id, origin, run) VALUES (?, ?, ?, ?)", (token, org_id, origin, self.run)
+            ).rowcount:
+                self.db.execute("INSERT INTO token_count (token, n) VALUES (?, 1) ON CONFLICT (token) DO UPDATE SET n = n + 1", (token,))
+                if token in self._token_cache:
+                    self._token_cache[token] += 1
+            else:  # this import's earlier run registered it: now this run's
+                self.db.execute("UPDATE org_token SET run = ? WHERE token = ? AND id = ? AND origin = ?", (self.run, token, org_id, origin))
+
+    def _block(self, profile: Profile, exclude: set[str]) -> list[str]:
+        """Known organisations sharing a distinctive name token (another import's, or this run's)."""
+        keys = block_tokens(profile, self.tf, cap=BLOCK_CAP)
+        if not keys:  # every token generic: the exact normalised name (registered as a token key)
+            keys = ["=" + profile.norm]
+        hits: dict[str, int] = {}
+        for token in keys:
+            for org_id, origin, run in self.db.execute("SELECT id, origin, run FROM org_token WHERE token = ? LIMIT ?", (token, BLOCK_CAP)):
+                if org_id in exclude or (origin == self.origin and run != self.run):
+                    continue
+                hits[org_id] = hits.get(org_id, 0) + 1
+        ranked = sorted(hits, key=lambda i: (-hits[i], i))
+        return ranked[:CANDIDATES_MAX]
+
+    def _keys(
+        self, org_id: str, pic: str | None, name: str, country: str | None, city: str | None, *, origin: str,
+        facts: dict[str, str] | None = None, identifiers: dict[str, str] | None = None,
+    ) -> None:
         rows = []
         if pic:
             rows.append(("pic", pic))
+        profile = Profile(name=name, identifiers=dict(identifiers or {}) | {k[3:]: v for k, v in (facts or {}).items() if k.startswith("id:")})
+        for scheme, value in profile.ids.items():
+            if scheme != "pic":
+                rows.append((f"id:{scheme}", value))
+        tokens = Profile(name=name)
+        tokens.toks = (*tokens.toks, "=" + tokens.norm)
+        self._register_tokens(org_id, tokens, origin)
         if country:
             nk = name_key(name)
             rows.append(("name-country", f"{country}|{nk}"))
@@ -485,18 +579,30 @@ class OrganisationRegistry:
             org_id = f"{base}-{n}"
         return org_id
 
+    def _known_profile(self, org_id: str) -> Profile:
+        return Profile.from_facts(self.facts(org_id), org_id)
+
+    def _conflict(self, occ_profile: Profile, org_id: str) -> bool:
+        """Does ``org_id`` state an identifier of a scheme ``occ`` states, with another value?"""
+        known = self._known_profile(org_id).ids
+        return any(known.get(s) not in (None, v) for s, v in occ_profile.ids.items())
+
     def resolve(self, occ: Occurrence) -> Resolution:
-        """Which organisation ``occ`` is (merging by PIC or name + country + city), and what to state."""
+        """Which organisation ``occ`` is, and what to state: identifiers first (an equal one links, a
+        different one forbids), then name + country + city, then a review decision, then the
+        Fellegi–Sunter score over the blocked candidates (:mod:`kg.linking.evidence`)."""
         matches: list[OrganisationMatch] = []
         chosen: str | None = None
         rule: MatchRule | None = None
         reused_own = False
+        decision: Decision | None = None
+        profile = occ.profile()
 
         def pick(ids: list[str]) -> str | None:
-            # a PIC-less occurrence may merge into an organisation with a PIC; two different PICs never merge
+            # an occurrence without an identifier may merge into an organisation with one; two
+            # different values of one scheme never merge
             for org_id in ids:
-                pic = self.facts(org_id).get("pic")
-                if occ.pic and pic and pic != occ.pic:
+                if self._conflict(profile, org_id):
                     continue
                 return org_id
             return None
@@ -508,21 +614,58 @@ class OrganisationRegistry:
                 rule = "pic"
             elif own:
                 chosen, reused_own = own[0], True
+        for scheme, value in profile.ids.items():
+            if chosen is not None or scheme == "pic" or scheme not in LINKING_SCHEMES and not scheme.startswith("registry:"):
+                continue
+            current, own = self._lookup(f"id:{scheme}", value)
+            chosen = pick(current)
+            if chosen:
+                rule = "identifier"
+            elif (own_pick := pick(own)) is not None:
+                chosen, reused_own = own_pick, True
         ck = city_key(occ.city)
         nk = name_key(occ.name)
         if chosen is None and occ.country and ck and nk:
-            current, own = self._lookup("name-country-city", f"{occ.country}|{ck}|{nk}")
+            # (an entry of this import's earlier run is met again by the score or its ident key below,
+            # so a second run records the decisions the first did)
+            current, _own = self._lookup("name-country-city", f"{occ.country}|{ck}|{nk}")
             chosen = pick(current)
             if chosen:
                 rule = "name-country-city"
-            elif (own_pick := pick(own)) is not None:
-                chosen, reused_own = own_pick, True
 
         ident = None
+        base = self._base_id(occ)
+        compared: list[tuple[str, Decision]] = []
         if chosen is None:
-            # an organisation no rule can match (no PIC, no city or no country) is still the same
-            # organisation when the same import is run again: its n-th occurrence of this id base
-            base = self._base_id(occ)
+            # a person's decisions first, then the score
+            rejected = {other for (occ_id, other), verdict in self.reviews.items() if occ_id == base and verdict == "reject"}
+            accepted = [other for (occ_id, other), verdict in self.reviews.items() if occ_id == base and verdict == "accept"]
+            for other in accepted:
+                if self.db.execute("SELECT 1 FROM org WHERE id = ?", (other,)).fetchone() and not self._conflict(profile, other):
+                    chosen, rule = other, "review"
+                    said = [f"{occ.name!r} ~ {self.facts(other).get('label')!r}", f"accepted by review ({REVIEWS_FILE})"]
+                    decision = Decision("linked", "review", 1.0, float("inf"), said)
+                    break
+            if chosen is None:
+                for other in sorted(rejected):
+                    if self.db.execute("SELECT 1 FROM org WHERE id = ?", (other,)).fetchone():
+                        said = [f"{occ.name!r} ~ {self.facts(other).get('label')!r}", f"rejected by review ({REVIEWS_FILE})"]
+                        compared.append((other, Decision("distinct", "review", 0.0, float("-inf"), said)))
+                for other in self._block(profile, rejected):
+                    compared.append((other, compare(profile, self._known_profile(other), self.tf)))
+                linked = sorted((c for c in compared if c[1].outcome == "linked" and c[1].rule != "review"), key=lambda c: -c[1].weight)
+                if len(linked) > 1 and linked[0][1].weight - linked[1][1].weight < AMBIGUOUS_BITS:
+                    # two known organisations fit about as well: a person decides (both candidates)
+                    for _other, d in linked:
+                        d.outcome = "candidate"
+                        d.evidence.append(f"ambiguous: {len(linked)} known organisations score within {AMBIGUOUS_BITS} bits")
+                elif linked:
+                    chosen, decision = linked[0]
+                    rule = "fellegi-sunter"
+
+        if chosen is None:
+            # an organisation no identifier or exact rule matches is still the same organisation when
+            # the same import is run again: its n-th occurrence of this id base
             self._ident_count[base] = self._ident_count.get(base, 0) + 1
             ident = f"{base}#{self._ident_count[base]}"
             row = self.db.execute(
@@ -530,9 +673,10 @@ class OrganisationRegistry:
             ).fetchone()
             if row is not None:
                 chosen, reused_own = row[0], True
+
         new = chosen is None
         if chosen is None:
-            chosen = self._mint(self._base_id(occ))
+            chosen = self._mint(base)
             facts = {k: v for k, v in occ.facts.items() if v}
             self._insert_org(chosen, occ.name, facts, origin=self.origin, location=occ.location)
         if ident is not None:
@@ -552,7 +696,7 @@ class OrganisationRegistry:
             )
             self._facts_cache.pop(chosen, None)
             known = self.facts(chosen)
-        self._keys(chosen, occ.pic, occ.name, occ.country, occ.city, origin=self.origin)
+        self._keys(chosen, occ.pic, occ.name, occ.country, occ.city, origin=self.origin, identifiers=occ.identifiers)
 
         # what this occurrence may state: facts equal to the known ones, or not stated yet
         omit: set[str] = set()
@@ -576,13 +720,19 @@ class OrganisationRegistry:
         label = known.get("label") or occ.name
         alt_names = [occ.name] if occ.name != label else []
 
-        # record the decision: every merge by name, and merges by PIC across sources (CORDIS and a
-        # curated record); an organisation this import registered in an earlier run is met again as on
-        # that run: no decision
+        # record the decision: every merge by name or score, and merges by identifier across sources
+        # (CORDIS and a curated record); an organisation this import registered in an earlier run is
+        # met again as on that run: no decision
         if rule is not None:
             cross = source_of(known.get("_origin", "")) != source_of(self.origin)
-            if rule != "pic" or cross:
-                evidence = _evidence(occ, known, rule)
+            if rule not in ("pic", "identifier") or cross:
+                if decision is not None:
+                    evidence = decision.text()
+                else:
+                    evidence = _evidence(occ, known, rule)
+                    if rule == "identifier":
+                        agreed = sorted(s for s, v in profile.ids.items() if self._known_profile(chosen).ids.get(s) == v)
+                        evidence = f"identifier {', '.join(f'{s} {profile.ids[s]}' for s in agreed)} agrees; " + evidence
                 if differences:
                     evidence += "; " + "; ".join(differences)
                 matches.append(
@@ -591,49 +741,44 @@ class OrganisationRegistry:
                         other=None,
                         rule=rule,
                         merged=True,
+                        outcome="linked",
+                        score=decision.probability if decision is not None and rule == "fellegi-sunter" else None,
                         evidence=evidence,
                         stated_name=occ.name,
                         location=occ.location,
                     )
                 )
-        # look-alikes that are not merged: same name and country, another (or no) city
-        if rule is None and occ.country and nk:
-            # only what another import, or this run before now, registered (as on a first run)
-            current, _own = self._lookup("name-country", f"{occ.country}|{nk}")
-            for other in current:
+        # candidates (for review) and look-alikes kept apart, with their evidence
+        if new or rule is None:
+            for other, d in compared:
                 if other == chosen:
                     continue
-                other_facts = self.facts(other)
-                if city_key(other_facts.get("city")) == ck and ck:
-                    continue  # same city but different PIC: kept apart by rule 1, said in the evidence below
-                reason = "city differs" if ck and city_key(other_facts.get("city")) else "city unknown on one side"
-                if occ.pic and other_facts.get("pic") and other_facts["pic"] != occ.pic:
-                    reason = "different organisationID (PIC)"
-                matches.append(
-                    OrganisationMatch(
-                        organisation=chosen,
-                        other=other,
-                        rule="name-country",
-                        merged=False,
-                        evidence=f"not merged: {reason}; " + _evidence(occ, other_facts, "name-country"),
-                        stated_name=occ.name,
-                        location=occ.location,
-                    )
-                )
-            if occ.pic:  # same name, country and city but another PIC: two legal entities
-                current, _own = self._lookup("name-country-city", f"{occ.country}|{ck}|{nk}") if ck else ([], [])
+                if d.outcome == "candidate" or d.rule == "review" or (d.outcome == "distinct" and _look_alike(d, profile, self._known_profile(other))):
+                    matches.append(self._match(occ, chosen, other, d))
+            # same name, country and city but another identifier: two legal entities, said so
+            if profile.ids and ck:
+                current, _own = self._lookup("name-country-city", f"{occ.country}|{ck}|{nk}") if occ.country else ([], [])
                 for other in current:
-                    other_facts = self.facts(other)
-                    if other != chosen and other_facts.get("pic") and other_facts["pic"] != occ.pic:
-                        matches.append(
-                            OrganisationMatch(
-                                organisation=chosen,
-                                other=other,
-                                rule="pic",
-                                merged=False,
-                                evidence="not merged: different organisationID (PIC); " + _evidence(occ, other_facts, "pic"),
-                                stated_name=occ.name,
-                                location=occ.location,
-                            )
-                        )
+                    if other != chosen and self._conflict(profile, other) and all(c[0] != other for c in compared):
+                        matches.append(self._match(occ, chosen, other, compare(profile, self._known_profile(other), self.tf)))
         return Resolution(id=chosen, new=new, label=label, alt_names=alt_names, omit=omit, matches=matches)
+
+    def _match(self, occ: Occurrence, organisation: str, other: str, d: Decision) -> OrganisationMatch:
+        rule: MatchRule = d.rule if d.rule in ("identifier-conflict", "country-conflict", "fellegi-sunter", "review") else "fellegi-sunter"  # type: ignore[assignment]
+        return OrganisationMatch(
+            organisation=organisation,
+            other=other,
+            rule=rule,
+            merged=False,
+            outcome="candidate" if d.outcome == "candidate" else "distinct",
+            score=d.probability if d.rule == "fellegi-sunter" else None,
+            evidence=("candidate for review: " if d.outcome == "candidate" else "not merged: ") + d.text(),
+            stated_name=occ.name,
+            location=occ.location,
+        )
+
+
+def _look_alike(d: Decision, a: Profile, b: Profile) -> bool:
+    """A distinct pair worth recording: the names agree once normalised (an identifier or the
+    country tells them apart), or the score came within a factor 10 of a candidate."""
+    return a.norm == b.norm or (d.rule == "fellegi-sunter" and d.weight > -4.0)

@@ -161,7 +161,10 @@ class Place(_Model):
     labels: dict[str, str] = Field(default_factory=dict, description="names in other languages")
 
 
-PIC_KEYS = ("pic", "cordis")  # the identifier keys that name a CORDIS PIC (``cordis`` in older curated records)
+PIC_KEYS = ("pic", "cordis")
+# every identifier scheme an organisation may state (registry:<cc> besides): the ones that name one legal
+# entity link occurrences exactly (kg.linking.evidence.LINKING_SCHEMES); ror and wikidata are links out
+IDENTIFIER_SCHEMES: tuple[str, ...] = ("pic", "cordis", "oid", "vat", "ror", "wikidata")  # the identifier keys that name a CORDIS PIC (``cordis`` in older curated records)
 
 
 class Organisation(_Model):
@@ -174,8 +177,23 @@ class Organisation(_Model):
     organisation_type: str | None = None
     website: str | None = Field(default=None, pattern=r"^https?://")
     identifiers: dict[str, str] = Field(
-        default_factory=dict, description="scheme → value: pic (or cordis): 999999999, vat: DE129517720"
+        default_factory=dict,
+        description="scheme → value, every identifier the source states: pic (or cordis): 999999999, oid: E10012345 "
+        "(Erasmus+ organisation ID), vat: DE129517720, registry:<cc> (a national registry number, e.g. registry:it), "
+        "and links: ror: 03bnmw459, wikidata: Q152171",
     )
+
+    @field_validator("identifiers")
+    @classmethod
+    def _identifier_schemes(cls, v: dict[str, str]) -> dict[str, str]:
+        for scheme, value in v.items():
+            if scheme not in IDENTIFIER_SCHEMES and not re.fullmatch(r"registry:[a-z]{2}", scheme):
+                raise ValueError(
+                    f"{scheme!r} is not an identifier scheme; use one of {', '.join(IDENTIFIER_SCHEMES)} or registry:<country code>"
+                )
+            if not str(value).strip():
+                raise ValueError(f"identifier {scheme!r} is empty")
+        return v
 
     # Optional facts that programme databases state (CORDIS, Erasmus+ Project Results Platform).
     legal_name_stated: bool = Field(
@@ -273,16 +291,31 @@ class SdgSuggestion(_Model):
     of the source, never ``sdgs`` / ``kg:sdg`` (see src/kg/extract/sdg_suggest.py)."""
 
     target: str = Field(pattern=r"^\d{1,2}\.[0-9a-z]{1,2}$", description="UN SDG target code, e.g. 10.7")
-    confidence: float = Field(ge=0, le=1, description="the method's score (TF-IDF cosine)")
+    confidence: float = Field(ge=0, le=1, description="the method's score (the Aurora queries: 1 − 0.5^k for k matching query lines)")
     method: str
 
 
 class Source(_Model):
-    path: str = Field(description="the source document, relative to the data directory")
+    path: str = Field(description="the source document, relative to the data directory (and inside it)")
     title: str | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
     language: list[str] = Field(default_factory=list)
     publisher: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _inside_data(cls, v: str) -> str:
+        """A path that stays inside the data directory as written: relative, no ``..`` step (the
+        build reads the file to publish its checksum; a symlink out is refused there too)."""
+        if not v.strip():
+            raise ValueError("is empty")
+        if v.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", v):
+            raise ValueError(f"{v!r} is not relative to the data directory (a source document lies inside data/)")
+        if ".." in re.split(r"[/\\]", v):
+            raise ValueError(f"{v!r} leaves the data directory ('..'); a source document lies inside data/")
+        if "\x00" in v:
+            raise ValueError("holds a NUL character")
+        return v
 
 
 # --------------------------------------------------------------------------- the record
@@ -491,7 +524,11 @@ class SubjectConcept(_Model):
         return dict(value)
 
 
-MatchRule = Literal["pic", "name-country-city", "name-country"]
+MatchRule = Literal[
+    "pic", "name-country-city", "name-country", "identifier", "identifier-conflict", "country-conflict", "fellegi-sunter", "review"
+]
+MatchOutcome = Literal["linked", "candidate", "distinct"]
+MATCH_OUTCOMES: tuple[str, ...] = ("linked", "candidate", "distinct")
 
 
 class OrganisationMatch(_Model):
@@ -506,3 +543,12 @@ class OrganisationMatch(_Model):
     evidence: str
     stated_name: str
     location: str | None = Field(default=None, description="file:row of the occurrence")
+    outcome: MatchOutcome | None = Field(
+        default=None, description="linked (merged), candidate (listed for review, not merged) or distinct; None: from `merged`"
+    )
+    score: float | None = Field(default=None, ge=0, le=1, description="the Fellegi–Sunter match probability, when one was computed")
+
+    @property
+    def decided(self) -> str:
+        """The outcome: linked, candidate or distinct."""
+        return self.outcome or ("linked" if self.merged else "distinct")

@@ -163,19 +163,22 @@ def _solutions(store: Store, sparql: str) -> ox.QuerySolutions:
 MATCHES_QUERY = """
 PREFIX kg: <https://w3id.org/euprojects/def#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?decision ?rule ?stated ?org (SAMPLE(?orgLabel) AS ?organisation) ?other (SAMPLE(?otherLabel) AS ?otherName)
+SELECT ?decision ?outcome ?score ?rule ?stated ?org (SAMPLE(?orgLabel) AS ?organisation) ?other (SAMPLE(?otherLabel) AS ?otherName)
        ?evidence ?where ?g
 WHERE {
   GRAPH ?g {
     ?m a kg:OrganisationMatch ; kg:matchDecision ?decision ; kg:matchRule ?rule ; kg:statedName ?stated ;
        kg:occurrenceOrganisation ?org ; kg:matchedOrganisation ?other ; kg:matchEvidence ?evidence .
     OPTIONAL { ?m kg:sourceLocation ?where }
+    OPTIONAL { ?m kg:matchOutcome ?stated_outcome }
+    OPTIONAL { ?m kg:matchScore ?score }
   }
+  BIND(COALESCE(?stated_outcome, IF(?decision = "merged", "linked", "distinct")) AS ?outcome)
   OPTIONAL { ?org rdfs:label ?orgLabel }
   OPTIONAL { ?other rdfs:label ?otherLabel }
 }
-GROUP BY ?decision ?rule ?stated ?org ?other ?evidence ?where ?g
-ORDER BY ?decision ?rule ?stated ?where
+GROUP BY ?decision ?outcome ?score ?rule ?stated ?org ?other ?evidence ?where ?g
+ORDER BY ?outcome ?rule ?stated ?where
 """
 
 
@@ -184,7 +187,7 @@ def organisation_matches(store: Store) -> list[dict[str, str]]:
     rows = []
     for sol in _solutions(store, MATCHES_QUERY):
         row = {}
-        for var in ("decision", "rule", "stated", "org", "organisation", "other", "otherName", "evidence", "where", "g"):
+        for var in ("decision", "outcome", "score", "rule", "stated", "org", "organisation", "other", "otherName", "evidence", "where", "g"):
             term = sol[var]
             row[var] = term.value if term is not None else ""
         rows.append(row)

@@ -18,10 +18,13 @@ from pyoxigraph import Quad, RdfFormat
 from kg.curated import SourceMap, load_programme_scheme, load_projects
 from kg.imports.artefacts import carry_over, gc_artefacts, read_manifest, store_lock
 from kg.linking.countries import CountryTable
+from kg.linking.sdg_queries import default_matcher
+from kg.linking.sdg_suggestions import SUGGESTIONS_GRAPH, record_texts, suggestion_quads
 from kg.linking.sdgs import SdgKos
 from kg.mapping import MappingContext, map_programme_scheme, map_projects
 from kg.model.errors import RecordsInvalid
 from kg.model.uris import Minter
+from kg.readmodel import derive_release
 from kg.settings import Settings
 from kg.store import OxigraphStore, releases, writes
 from kg.store.base import StoreError
@@ -135,6 +138,13 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     graphs[minter.ontology_graph] = onto
     graphs[minter.sdg_graph] = sdgs.graph_quads(minter.sdg_graph)
     graphs[minter.country_graph] = countries.graph_quads(minter.country_graph)
+    if settings.sdg_suggestions:  # inferred, in a graph of their own; never kg:sdg (docs/extraction.md)
+        _note(progress, "suggesting SDGs (Aurora queries v5.0)")
+        graph = minter.graph(SUGGESTIONS_GRAPH)
+        graphs[graph], _ = suggestion_quads(
+            [(minter.project(r), record_texts(r)) for _, r in records], default_matcher(str(settings.sdg_queries_dir)),
+            base_uri=settings.base_uri, graph=graph,
+        )
     return Assembled(
         graphs=graphs,
         origin=origin,
@@ -235,6 +245,8 @@ def build(settings: Settings, *, progress: Progress | None = None, drop_writes: 
                         report=whole,
                     )
                 report = whole  # the store's report covers the curated graphs too (each result once)
+            _note(progress, "deriving the read model (kg-read.sqlite)")
+            derive_release(build_dir)
         except StoreError as exc:
             releases.discard(build_dir)
             hint = "; build without them with `kg build --drop-writes` (the journal is moved aside, not deleted)" if "no longer applies" in str(exc) else ""
