@@ -389,20 +389,7 @@ def _time_limit(state: AppContext, message: str) -> str:
     )
 
 
-def streamed(request: Request, running: Running, media_type: str, headers: Mapping[str, str] | None = None) -> Response:
-    """A streaming response of a job's chunks (headers only for HEAD; one message when the answer
-    came whole). See :func:`answer` for the buffered form the SPARQL protocol uses."""
-    if request.method == "HEAD":
-        running.close()
-        return Response(status_code=200, media_type=media_type, headers=dict(headers or {}))
-    if running.finished:  # the whole answer came in one message: no streaming machinery
-        body = running.first or b""
-        running.close()
-        return Response(body, media_type=media_type, headers=dict(headers or {}))
-    return StreamingResponse(running.chunks(), media_type=media_type, headers=dict(headers or {}))
-
-
-async def answer(
+async def streamed(
     request: Request,
     running: Running,
     media_type: str,

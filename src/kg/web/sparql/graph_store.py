@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from kg.web import http
-from kg.web.context import answer, app_context, require_write, run_job, store_or_503
+from kg.web.context import app_context, require_write, run_job, store_or_503, streamed
 from kg.web.http import DATASET, GRAPH, HTTPProblem, error, read_body
 
 router = APIRouter()
@@ -63,7 +63,7 @@ async def get_graph(request: Request) -> Response:
         "format": offer.name,
     }
     running = await run_job(request, job)
-    return await answer(request, running, offer.media_type, {"Vary": "Accept"})
+    return await streamed(request, running, offer.media_type, {"Vary": "Accept"})
 
 
 @router.put("/store")

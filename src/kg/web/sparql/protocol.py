@@ -28,7 +28,7 @@ from fastapi.responses import Response
 from kg.store.cache import Entry, etag_for
 from kg.store.pool import JobError
 from kg.web import http
-from kg.web.context import answer, app_context, require_write, run_job, store_or_503
+from kg.web.context import app_context, require_write, run_job, store_or_503, streamed
 from kg.web.http import GRAPH, RESULTS, HTTPProblem, error, read_body
 from kg.web.sparql import guard, limits
 from kg.web.sparql.service_description import service_description
@@ -235,7 +235,7 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
         if cache.max_bytes and state.generation == generation:  # no write happened meanwhile
             cache.put(key, Entry(body, chosen.media_type, etag))
 
-    return await answer(request, running, chosen.media_type, {**headers, "X-Cache": "miss"}, whole=keep)
+    return await streamed(request, running, chosen.media_type, {**headers, "X-Cache": "miss"}, whole=keep)
 
 
 async def _service_description(request: Request, params: _Params) -> Response:
