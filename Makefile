@@ -8,11 +8,13 @@ BIN    := $(VENV)/bin
 KG     := $(BIN)/kg
 STAMP  := $(VENV)/.installed
 
-.PHONY: install system-deps build validate serve lint types test clean
+.PHONY: install system-deps build validate serve lint types test test-slow clean
 
 # Debian packages the tests use: rapper (raptor2-utils) re-parses the dumps independently,
-# chromium + chromium-driver run the headless-browser tests of the query page and the API docs.
-SYSTEM_TOOLS := rapper:raptor2-utils chromium:chromium chromedriver:chromium-driver
+# chromium + chromium-driver run the headless-browser tests of the query page and the API docs,
+# virtuoso-opensource (virtuoso-t, isql-vt) is the Virtuoso 7 server the remote-store tests run against,
+# nginx is the load balancer in front of the kg serve replicas in the replica test.
+SYSTEM_TOOLS := rapper:raptor2-utils chromium:chromium chromedriver:chromium-driver virtuoso-t:virtuoso-opensource nginx:nginx-light
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 HAVE_SUDO := $(shell [ "$$(id -u)" = 0 ] && echo root || (command -v sudo >/dev/null 2>&1 && echo sudo))
 
@@ -52,8 +54,15 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# the suite runs on JOBS processes (pytest-xdist); a test file stays on one process, so its
+# module-scoped stores are built once. Tests marked slow (end-to-end runs of minutes) are left out:
+# make test-slow runs them.
+JOBS ?= 2
 test: $(STAMP) system-deps lint types
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(JOBS) --dist loadfile -m "not slow"
+
+test-slow: $(STAMP) system-deps
+	$(BIN)/pytest -q -n $(JOBS) --dist loadfile -m slow
 
 clean:
 	rm -rf var dist .pytest_cache

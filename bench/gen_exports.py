@@ -78,6 +78,7 @@ def _money(value: float) -> str:
 class Samples:
     def __init__(self, rng: random.Random, n_projects: int):
         self.rng = rng
+        self.first_id = 0  # CORDIS project ids start at 101000000 + first_id
         self.projects = _read(HEAD / "project_df_100.csv")
         orgs = _read(HEAD / "organization_df_100.csv")
         self.orgs = orgs
@@ -137,7 +138,7 @@ def write_cordis(out: Path, n: int, s: Samples) -> tuple[int, int]:
         ow.writerow(ORG_COLUMNS)
         for i in range(n):
             p = rng.choice(s.projects)
-            pid = str(101000000 + i)
+            pid = str(101000000 + s.first_id + i)
             acronym = f"{p['acronym']}{i}"[:20]
             start = date(2021, 1, 1) + timedelta(days=rng.randrange(0, 5 * 365))
             start = start.replace(day=1)
@@ -255,10 +256,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--only", choices=["cordis", "erasmus"], help="write only one of the exports")
+    ap.add_argument("--first-id", type=int, default=0, help="CORDIS project ids start at 101000000 + this (a second batch beside a first)")
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
     rng = random.Random(args.seed)
     s = Samples(rng, args.projects)
+    s.first_id = args.first_id
     if args.only in (None, "cordis"):
         p, o = write_cordis(args.out / "cordis", args.projects, s)
         print(f"cordis: {p} projects, {o} participations → {args.out / 'cordis'}")

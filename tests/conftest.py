@@ -36,3 +36,17 @@ def data_copy(tmp_path: Path) -> Path:
     dst = tmp_path / "data"
     shutil.copytree(ROOT / "data", dst)
     return dst
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory):
+    """A real Virtuoso 7 on free loopback ports with its own ini and database in a tmp dir (tests/virtuosolive.py)."""
+    from virtuosolive import available, start_virtuoso, stop_virtuoso
+
+    if not available():
+        pytest.fail("virtuoso-t / isql-vt not found: install the Debian package virtuoso-opensource (make test does)")
+    server = start_virtuoso(tmp_path_factory.mktemp("virtuoso"))
+    try:
+        yield server
+    finally:
+        stop_virtuoso(server)

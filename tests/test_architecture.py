@@ -20,7 +20,7 @@ PACKAGE = SRC / "kg"
 STAGES: list[tuple[str, ...]] = [
     ("kg", "kg.settings", "kg.formats", "kg.model"),
     ("kg.linking", "kg.curated", "kg.store"),
-    ("kg.mapping", "kg.validation"),
+    ("kg.mapping", "kg.validation", "kg.readmodel"),
     ("kg.imports", "kg.extract", "kg.read"),
     ("kg.release",),
     ("kg.web.http",),

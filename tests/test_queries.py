@@ -1,4 +1,8 @@
-"""The named queries of queries/: headers parse, parameters are typed, every query runs on the seed build."""
+"""The named queries of queries/: headers parse, parameters are typed, every query runs on the seed build.
+
+The facts below hold on the embedded store and on a live Virtuoso holding the same release
+(copied by ``releases.mirror``, what ``kg build`` does with ``KG_STORE``): the same answers.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,24 @@ from pathlib import Path
 import pytest
 
 from kg.read.queries import QueryParameterError, load_queries
-from kg.store import OxigraphStore
+from kg.store import OxigraphStore, VirtuosoStore, open_store, releases
 from kgtesting import ROOT
 
 QUERIES = load_queries(ROOT / "queries")
 
 
-@pytest.fixture(scope="module")
-def store(seed_build: Path):
-    with OxigraphStore(seed_build / "store", read_only=True) as st:
+@pytest.fixture(scope="module", params=["embedded", "virtuoso"])
+def store(request: pytest.FixtureRequest, seed_build: Path):
+    if request.param == "embedded":
+        with OxigraphStore(seed_build / "store", read_only=True) as st:
+            yield st
+        return
+    server = request.getfixturevalue("virtuoso")
+    with open_store(server.store_url) as writer:
+        assert isinstance(writer, VirtuosoStore)
+        writer.clear()
+        releases.mirror(seed_build / "store", writer)
+    with open_store(server.sparql, read_only=True) as st:  # read as a client would: anonymous /sparql
         yield st
 
 

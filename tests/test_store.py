@@ -27,6 +27,7 @@ from kg.store import (
     RemoteSparqlStore,
     Store,
     StoreError,
+    VirtuosoStore,
     open_store,
     releases,
 )
@@ -121,13 +122,22 @@ def _remote(server: str, **kwargs: object) -> RemoteSparqlStore:
     return store
 
 
-@pytest.fixture(params=["embedded", "remote"])
+def _virtuoso(virtuoso: object, **kwargs: object) -> VirtuosoStore:
+    store = open_store(virtuoso.store_url)  # type: ignore[attr-defined]
+    assert isinstance(store, VirtuosoStore)
+    store.clear()
+    return store
+
+
+@pytest.fixture(params=["embedded", "remote", "virtuoso"])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An empty store of each kind."""
+    """An empty store of each kind: embedded Oxigraph, `oxigraph serve` over HTTP, Virtuoso 7 over HTTP."""
     if request.param == "embedded":
         st: Store = OxigraphStore(tmp_path / "db")
-    else:
+    elif request.param == "remote":
         st = _remote(request.getfixturevalue("server"))
+    else:
+        st = _virtuoso(request.getfixturevalue("virtuoso"))
     with st:
         yield st
 
@@ -269,13 +279,14 @@ def test_query_to_refuses_a_format_that_does_not_fit(seeded: Store) -> None:
 
 
 def test_syntax_error_carries_the_parsers_message(seeded: Store) -> None:
+    where = "line 1:" if isinstance(seeded, VirtuosoStore) else "error at 1:"  # each parser's own words
     with pytest.raises(QuerySyntaxError) as info:
         seeded.query("SELEC ?x WHERE { ?x ?y ?z }")
-    assert "error at 1:" in info.value.message
+    assert where in info.value.message
     assert isinstance(info.value, StoreError)
     with pytest.raises(QuerySyntaxError) as info:
         seeded.update("INSER DATA { }")
-    assert "error at 1:" in str(info.value)
+    assert where in str(info.value)
 
 
 def test_update_runs(seeded: Store) -> None:
@@ -494,3 +505,82 @@ def test_promote_refuses_strangers(tmp_path: Path) -> None:
     (var / "store").mkdir(parents=True)
     with pytest.raises(StoreError):
         releases.promote(var, releases.new_build_dir(var))
+
+
+# --------------------------------------------------------------------------- Virtuoso only
+
+
+def test_virtuoso_is_found_by_its_sparql_url_and_hides_its_system_graphs(virtuoso: object) -> None:
+    with _virtuoso(virtuoso) as st:
+        st.bulk_load(data=SEED, format="nquads")
+        anonymous = open_store(virtuoso.sparql, read_only=True)  # type: ignore[attr-defined]
+        assert isinstance(anonymous, VirtuosoStore) and anonymous.query_endpoint == virtuoso.sparql  # type: ignore[attr-defined]
+        with anonymous:
+            assert anonymous.graphs() == [G_A, G_B]  # not virtrdf#, ldp#, the URIQA graph
+            assert anonymous.count() == 4
+            # Virtuoso's own default dataset is every graph, its system graphs too (docs/scaling.md)
+            assert int(next(iter(anonymous.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))["n"].value) > 4  # type: ignore[index, union-attr, call-overload]
+        with pytest.raises(ReadOnlyError):
+            anonymous.update("DROP ALL")
+
+
+def test_virtuoso_refuses_wrong_credentials(virtuoso: object) -> None:
+    wrong = f"http://kg:not-the-password@127.0.0.1:{virtuoso.http_port}/sparql"  # type: ignore[attr-defined]
+    with open_store(wrong) as st:
+        with pytest.raises(StoreError, match="401"):
+            st.update(f"INSERT DATA {{ GRAPH <{G_A}> {{ <{EX}a> <{EX}b> <{EX}c> }} }}")
+    with open_store(virtuoso.store_url) as st:  # type: ignore[attr-defined]
+        assert "not-the-password" not in repr(st) and virtuoso.password not in repr(st)  # type: ignore[attr-defined]
+
+
+def test_virtuoso_blank_nodes_and_literals_round_trip(virtuoso: object, tmp_path: Path) -> None:
+    """What comes back from Virtuoso next to the embedded store (docs/scaling.md, engine differences)."""
+    data = f"""@prefix ex: <{EX}> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:s ex:seq [ ex:first "a" ; ex:rest [ ex:first "b" ] ] ;
+     ex:lang "Wasser"@de ; ex:month "2017-09"^^xsd:gYearMonth ; ex:day "2020-01-31"^^xsd:date ;
+     ex:n 3 ; ex:amount 1.50 ; ex:flag true ; ex:plain "text" ;
+     ex:days "P5D"^^xsd:duration ; ex:months "P7M"^^xsd:duration ; ex:years "P1Y2M"^^xsd:duration ;
+     ex:clock "P1DT2H30M1.5S"^^xsd:duration .
+"""
+    shape = "SELECT ?first WHERE { <http://example.org/s> <http://example.org/seq>/<http://example.org/rest>*/<http://example.org/first> ?first }"
+    typed = "SELECT ?p ?o WHERE { <http://example.org/s> ?p ?o FILTER(isLiteral(?o)) }"
+    answers = {}
+    with OxigraphStore(tmp_path / "db") as embedded, _virtuoso(virtuoso) as remote:
+        for st in (embedded, remote):
+            st.bulk_load(data=data, format="turtle", graph=G_A)
+            # one request per graph for triples with blank nodes: the list stays one structure
+            firsts = sorted(r["first"].value for r in st.query(shape))  # type: ignore[index, union-attr]
+            literals = {r["p"].value.rsplit("/", 1)[1]: (r["o"].value, r["o"].datatype.value, r["o"].language) for r in st.query(typed)}  # type: ignore[index, union-attr]
+            answers[type(st).__name__] = (firsts, literals, st.count(G_A))
+    assert answers["OxigraphStore"] == answers["VirtuosoStore"]
+    assert answers["VirtuosoStore"][1]["month"] == ("2017-09", "http://www.w3.org/2001/XMLSchema#gYearMonth", None)
+
+
+def test_ship_copies_the_whole_release_hard_linking_sst_files(tmp_path: Path) -> None:
+    origin, replica = tmp_path / "origin", tmp_path / "replica"
+    build = _build(origin, "shipped")
+    (build / "kg-read.sqlite").write_bytes(b"read model")  # the project's own files travel too
+    (build / "kg-dist").mkdir()
+    (build / "kg-dist" / "euprojects.nq.gz").write_bytes(b"dump")
+    with OxigraphStore(build) as st:
+        st.optimize()  # RocksDB writes its SST files
+    shipped = releases.ship(build, replica)
+    assert shipped.build == replica / "builds" / build.name and not shipped.already
+    sst = sorted(p.name for p in build.glob("*.sst"))
+    assert sst and shipped.linked == len(sst)
+    for name in sst:
+        assert (replica / "builds" / build.name / name).stat().st_ino == (build / name).stat().st_ino
+    assert (shipped.build / "kg-dist" / "euprojects.nq.gz").read_bytes() == b"dump"
+    assert (shipped.build / "kg-read.sqlite").read_bytes() == b"read model"
+    assert [p.name for p in (replica / "builds").iterdir()] == [build.name]  # no half copy left beside it
+    assert releases.current(replica) is None  # shipped, not promoted
+    releases.promote(replica, shipped.build)
+    with OxigraphStore(replica / "store", read_only=True) as reader:
+        assert _label(reader) == {"shipped"}
+    assert releases.ship(build, replica).already
+    copied = releases.ship(build, tmp_path / "other", link=False)  # another filesystem: plain copies
+    assert copied.linked == 0 and copied.copied > len(sst)
+    with pytest.raises(StoreError):
+        releases.ship(tmp_path / "nothing", replica)
+    with pytest.raises(StoreError):
+        releases.find_build(replica, "../escape")

@@ -468,12 +468,17 @@ class _ProjectMapper:
             o.string(s, DCT.language, lang)
         if src.url:
             o.uri(s, SCHEMA.url, src.url)
-        try:
-            digest = hashlib.sha256((self.ctx.data_dir / src.path).read_bytes()).hexdigest()
-        except OSError as exc:
-            self.error("source.path", f"source document {src.path!r} cannot be read: {exc.strerror}")
+        data_dir = Path(self.ctx.data_dir).resolve()
+        document = (data_dir / src.path).resolve()
+        if not document.is_relative_to(data_dir):  # the model refuses '..' and absolute paths; this, symlinks out
+            self.error("source.path", f"source document {src.path!r} lies outside the data directory {data_dir}")
         else:
-            o.string(s, KG.sha256, digest)
+            try:
+                digest = hashlib.sha256(document.read_bytes()).hexdigest()
+            except OSError as exc:
+                self.error("source.path", f"source document {src.path!r} cannot be read: {exc.strerror}")
+            else:
+                o.string(s, KG.sha256, digest)
         # the whole named graph comes from this document
         o.uri(self.graph, RDF.type, PROV.Entity)
         o.uri(self.graph, PROV.wasDerivedFrom, s)

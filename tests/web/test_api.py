@@ -93,7 +93,12 @@ def test_programme_filter_includes_narrower_levels(facade_client):
 
 
 def test_free_text_search(facade_client):
-    assert ids(facade_client.get("/api/projects", params={"q": "migrants"})) == {LEARNING, NETWORK}
+    # titles, acronyms, summaries, objectives and organisation names (IC4LOP: in its objectives)
+    found = facade_client.get("/api/projects", params={"q": "migrants"}).json()["items"]
+    assert {i["@id"] for i in found} == {LEARNING, NETWORK, IC4LOP}
+    assert found[0]["@id"] == LEARNING  # ranked: the title match first
+    assert all("<mark>" in i["snippet"].lower() for i in found)
+    assert ids(facade_client.get("/api/projects", params={"q": "MIGRÁNTS"})) == {LEARNING, NETWORK, IC4LOP}  # diacritics folded
     assert ids(facade_client.get("/api/projects", params={"q": "eccipa"})) == {ECCIPA}  # acronym, any case
     assert ids(facade_client.get("/api/projects", params={"q": "INTERNATIONAL citizens"})) == {IC4LOP}  # every word
     assert ids(facade_client.get("/api/projects", params={"q": "citizens zzzz"})) == set()

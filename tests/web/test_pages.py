@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+import httpx
 import pytest
 from browsing import Tags, browser  # noqa: F401 - fixture
 from conftest_facade import (  # noqa: F401 - fixtures
@@ -198,7 +199,54 @@ def test_live_search_uses_the_api_in_a_browser(browser, facade_server):
     browser.get(facade_server.url + "/")
     browser.wait("return document.readyState === 'complete'")
     browser.type("#q", "migrants")
-    found = browser.wait("const r = document.getElementById('search-results'); return r.querySelectorAll('li').length === 2 && r.innerText")
-    assert "Learning Cities for Migrants Inclusion" in found and "2 projects match" in found
+    # ranked full text (titles first; IC4LOP matches in its objectives)
+    found = browser.wait("const r = document.getElementById('search-results'); return r.querySelectorAll('li').length === 3 && r.innerText")
+    assert found.index("Learning Cities for Migrants Inclusion") < found.index("IC4LOP") and "3 projects match" in found
     hrefs = browser.js("return [...document.querySelectorAll('#search-results a')].map(a => a.getAttribute('href'))")
     assert "/doc/project/learning-cities-migrants-inclusion" in hrefs
+    browser.type("#q", " ")  # typeahead: the programmes, organisations and places too
+    browser.js("document.getElementById('q').value = 'erasmus'; document.getElementById('q').dispatchEvent(new Event('input'))")
+    more = browser.wait("const r = document.getElementById('search-suggestions'); return r.querySelectorAll('li').length > 0 && r.innerText")
+    assert "Erasmus+" in more
+
+
+def test_search_snippets_highlight_and_escape(facade_server):
+    html = httpx.get(facade_server.url + "/projects", params={"q": "migrants"}).text
+    assert '<p class="snippet">' in html and "<mark>" in html.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "&lt;mark&gt;" not in html
+
+
+def test_the_projects_per_year_chart_draws_offline_with_its_csv(browser, facade_server):
+    """/explore: a Chart.js bar chart (vendored, no CDN) of projects per start year, its data as CSV."""
+    browser.get(facade_server.url + "/explore")
+    browser.wait("return document.readyState === 'complete'")
+    bars = browser.wait("return window.yearChart && window.yearChart.data.datasets[0].data")
+    csv_text = httpx.get(facade_server.url + "/explore/projects-per-year.csv").text
+    rows = [line.split(",") for line in csv_text.strip().splitlines()]
+    assert rows[0] == ["year", "projects"] and [int(n) for _, n in rows[1:]] == bars and sum(bars) >= 4
+    # something was drawn: the canvas has coloured pixels
+    coloured = browser.js(
+        "const c = document.getElementById('year-chart'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+        "let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i + 2] > d[i]) n++; return n"
+    )
+    assert coloured > 100
+    scripts = browser.js("return [...document.scripts].map(s => s.src).filter(Boolean)")
+    assert scripts and all(s.startswith(facade_server.url) for s in scripts)  # nothing from elsewhere
+    countries = httpx.get(facade_server.url + "/explore/projects-per-country.csv").text.splitlines()
+    assert countries[0] == "country,iso2,iso3,label,projects" and len(countries) > 2
+
+
+def test_the_co_partnership_network_draws_offline_with_its_csv(browser, facade_server):
+    browser.get(facade_server.url + "/explore/network?organisation=cesie")
+    browser.wait("return document.readyState === 'complete'")
+    nodes = browser.wait("return window.networkChart && window.networkChart.nodes().length")
+    partners = browser.js("return document.querySelectorAll('#partner-list li').length")
+    assert partners >= 1 and nodes == partners + 1
+    drawn = browser.js(
+        "const b = document.getElementById('network'); const cs = [...b.querySelectorAll('canvas')];"
+        "return [b.getBoundingClientRect().height, cs.length]"
+    )
+    assert drawn[0] > 200 and drawn[1] >= 1  # a visible box (CSS from style.css: no inline styles under the CSP)
+    rows = httpx.get(facade_server.url + "/explore/network", params={"organisation": "cesie", "format": "csv"}).text.strip().splitlines()
+    assert rows[0] == "source,target,projects" and len(rows) - 1 >= partners
+    assert httpx.get(facade_server.url + "/explore/network", params={"organisation": "no such org"}).status_code == 404

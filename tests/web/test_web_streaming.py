@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
-from weblive import BENCH_ROWS, GRAPH_BENCH, Server, descendants
+import pytest
+from weblive import BENCH_ROWS, GRAPH_BENCH, Server, descendants, start_server, stop_server
 
 ROWS = f"SELECT ?s ?v WHERE {{ GRAPH <{GRAPH_BENCH}> {{ ?s ?p ?v }} }}"
+
+
+@pytest.fixture(scope="module")
+def server(ro_var: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Its own server with a generous query timeout: this test is about memory, and the shared
+    server's 2 s deadline (tests/web/test_web_timeout.py) cut a slow run on a loaded machine short."""
+    log = tmp_path_factory.mktemp("logs") / "stream-server.log"
+    srv = start_server(ro_var, log, "--pool-size", "2", "--query-timeout", "120")
+    yield srv
+    stop_server(srv)
 
 
 def test_100k_rows_stream_as_csv_with_flat_memory(server: Server) -> None:
@@ -21,7 +34,7 @@ def test_100k_rows_stream_as_csv_with_flat_memory(server: Server) -> None:
     received = rows = chunks = 0
     server_peak = server_before
     start = time.monotonic()
-    with httpx.stream("GET", server.sparql, params={"query": ROWS}, headers={"Accept": "text/csv"}, timeout=30) as r:
+    with httpx.stream("GET", server.sparql, params={"query": ROWS}, headers={"Accept": "text/csv"}, timeout=120) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/csv")
         assert "content-length" not in r.headers  # chunked: never built in memory

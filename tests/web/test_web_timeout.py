@@ -21,8 +21,15 @@ STREAMING = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }"
 SMALL = "ASK { ?s ?p ?o }"
 
 
+def other_client() -> httpx.Client:
+    """A client from another loopback address than the default 127.0.0.1: the pool keeps its last
+    free worker for clients without a long query running, so a client's own small queries may wait."""
+    return httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"), timeout=30)
+
+
 def test_pathological_query_is_stopped_while_small_ones_are_answered(server: Server) -> None:
     outcome: dict[str, object] = {}
+    other = other_client()
 
     def slow() -> None:
         start = time.monotonic()
@@ -33,9 +40,9 @@ def test_pathological_query_is_stopped_while_small_ones_are_answered(server: Ser
     thread.start()
     time.sleep(0.3)
     small_latencies = []
-    while thread.is_alive():  # the other worker keeps answering meanwhile
+    while thread.is_alive():  # the other worker keeps answering (other clients) meanwhile
         start = time.monotonic()
-        r = httpx.get(server.sparql, params={"query": SMALL}, timeout=30)
+        r = other.get(server.sparql, params={"query": SMALL})
         small_latencies.append(time.monotonic() - start)
         assert r.status_code == 200 and r.json()["boolean"] is True
         time.sleep(0.1)

@@ -118,3 +118,15 @@ def test_graph_store_reads_need_no_token_only_writes_do(rw_server: Server) -> No
     assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
     assert httpx.post(store, params={"default": ""}, content=TTL, headers={"Content-Type": "text/turtle"}).status_code == 401
     assert httpx.delete(store, params={"graph": GRAPH_COUNTRY}).status_code == 401
+
+
+def test_the_site_keeps_answering_with_writes_enabled(rw_server: Server) -> None:
+    """--token: REST lists, statistics, search and the HTML lists come from the release's read model
+    (no store opened in the web process), so they answer while the worker holds the store read-write."""
+    paths = ["/api/projects?per_page=2", "/api/stats", "/api/countries", "/api/sdgs", "/api/organisations", "/api/search?q=erasmus"]
+    # and the pages that read SPARQL: through the worker pool (the one holding the store), under its deadline
+    pages = ["/api/projects/ic4lop", "/api/programmes", "/api/countries/ITA", "/doc/project/ic4lop", "/programmes", "/countries/ITA"]
+    for path in [*paths, "/", "/projects", "/organisations", "/countries", "/sdgs", *pages]:
+        r = httpx.get(rw_server.url + path, headers={"Accept": "application/json" if path.startswith("/api") else "text/html"})
+        assert r.status_code == 200, (path, r.status_code, r.text[:300])
+    assert httpx.get(rw_server.url + "/api/stats").json()["totals"]["projects"] > 0

@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 
+from kg.readmodel import derive_release
 from kg.store import OxigraphStore, releases
 
 DATA = Path(__file__).parent / "data"
@@ -55,6 +56,7 @@ def build_store(var: Path, *, bench_rows: int = BENCH_ROWS, marker: str | None =
         store.flush()
     finally:
         store.close()
+    derive_release(build)  # as kg build and kg import do: the release's read model, promoted with it
     releases.promote(var, build)
     return build
 

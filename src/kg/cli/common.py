@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import typer
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from kg.model.errors import RecordError, RecordsInvalid
 from kg.settings import Settings
+from kg.store import StoreError, open_store, releases
 from kg.validation.report import Report
 
 err = Console(stderr=True)
@@ -79,14 +81,44 @@ def print_report(report: Report, *, title: str) -> None:
         print(f"violation: {r.where or '-'}: <{r.focus}> {r.path or '-'}: {r.message}", file=sys.stderr)
 
 
-StoreOption = typer.Option(None, "--store", help="an Oxigraph store directory or a SPARQL endpoint URL (default: var/store)")
+StoreOption = typer.Option(None, "--store", help="an Oxigraph store directory or a SPARQL endpoint URL (default: env KG_STORE, else var/store)")
 
 
 def store_location(store: str | None, settings: Settings) -> str:
     """Where a command reads: ``--store`` (a directory, or an ``http(s)://`` SPARQL endpoint that
     :func:`kg.store.open_store` talks to), else the built store; exit 2 when a local one is missing."""
-    location = store or str(settings.store_path)
+    location = store or settings.store_url or str(settings.store_path)
+    if location == settings.store_url and settings.store_user and urlsplit(location).username is None:
+        parts = urlsplit(location)  # KG_STORE_USER / KG_STORE_PASSWORD: as the URL's user:password@
+        secret = quote(settings.store_user, safe="") + ":" + quote(settings.store_password or "", safe="")
+        location = urlunsplit(parts._replace(netloc=f"{secret}@{parts.netloc}"))
     if not location.startswith(("http://", "https://")) and not Path(location).exists():
         err.print(f"[red]No store at {location}: run `kg build` first.[/red]")
         raise typer.Exit(2)
     return location
+
+
+def shown_url(url: str) -> str:
+    """A URL without its ``user:password@`` part, for printing."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[-1])) if parts.username is not None else url
+
+
+def mirror_to_store(settings: Settings) -> None:
+    """With ``KG_STORE`` set: copy the release just promoted into that store (exit 1 on failure)."""
+    if not settings.store_url:
+        return
+    assert settings.var_dir is not None
+    location = store_location(None, settings)
+    try:
+        build = releases.find_build(settings.var_dir)
+        with err.status(f"copying release {build.name} into {shown_url(location)}…") as status, open_store(location) as target:
+            done = releases.mirror(build, target, progress=lambda m: status.update(m))
+    except StoreError as exc:
+        err.print(f"[red]The release is built in {settings.var_dir} but not copied into {shown_url(location)}: {exc}[/red]")
+        raise typer.Exit(1) from None
+    dropped = f"; dropped {len(done.dropped)} graph(s) it no longer has" if done.dropped else ""
+    out.print(
+        f"[green]Copied[/green] release {done.build_id} into {shown_url(location)}: "
+        f"{len(done.graphs)} graphs, {sum(done.graphs.values())} triples{dropped}"
+    )

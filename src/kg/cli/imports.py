@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from kg.cli.common import BaseUri, DataDir, StoreOption, VarDir, err, out, settings_from, store_location
+from kg.cli.common import BaseUri, DataDir, StoreOption, VarDir, err, mirror_to_store, out, settings_from, store_location
 from kg.imports.artefacts import list_imports
 from kg.imports.context import ImportFailed
 from kg.imports.pipeline import remove_import, run_import
@@ -44,6 +44,10 @@ ImportName = typer.Option(
 )
 
 
+StripControl = typer.Option(
+    False, "--strip-control",
+    help="remove control characters (NUL, ESC …; not tab or line breaks) from values, each reported, instead of rejecting their rows (env KG_STRIP_CONTROL)",
+)
 Strict = typer.Option(False, "--strict", help="reject the whole file if any row is bad (default: load the valid rows, report the rest)")
 
 
@@ -89,9 +93,11 @@ class _RichImportProgress:
 
 def _run_import(
     source: str, paths: list[Path], name: str | None, strict: bool, validate: bool,
-    data_dir: Path | None, var_dir: Path | None, base_uri: str | None,
+    data_dir: Path | None, var_dir: Path | None, base_uri: str | None, strip: bool = False,
 ) -> None:
     settings = settings_from(data_dir, var_dir, base_uri)
+    if strip:
+        settings = settings.with_(strip_control=True)
     try:
         with _RichImportProgress(err) as progress:
             result = run_import(settings, source, list(paths), name=name, strict=strict, validate=validate, progress=progress)
@@ -118,6 +124,10 @@ def _run_import(
         print(f"reject: {r}", file=sys.stderr)
     if len(result.rejects) > 20:
         print(f"… and {len(result.rejects) - 20} more (see the report)", file=sys.stderr)
+    for r in result.repairs[:20]:
+        print(f"repaired: {r}", file=sys.stderr)
+    if len(result.repairs) > 20:
+        print(f"… and {len(result.repairs) - 20} more repaired (see the report)", file=sys.stderr)
     out.print(
         f"[green]Imported[/green] {result.projects} projects into <{result.graph}>: {result.graph_triples} triples "
         f"(store: {result.store_triples}); organisations: {result.organisations_new} new, "
@@ -125,7 +135,9 @@ def _run_import(
         f"{result.seconds:.1f}s"
     )
     if result.rejects_path:
-        out.print(f"[yellow]{len(result.rejects)} row(s) rejected; report: {result.rejects_path}[/yellow]")
+        repaired = f", {len(result.repairs)} value(s) repaired" if result.repairs else ""
+        out.print(f"[yellow]{len(result.rejects)} row(s) rejected{repaired}; report: {result.rejects_path}[/yellow]")
+    mirror_to_store(settings)
 
 
 def _import_command(source: str) -> Callable[..., None]:
@@ -136,11 +148,12 @@ def _import_command(source: str) -> Callable[..., None]:
         name: str | None = ImportName,
         strict: bool = Strict,
         validate: bool = ValidateImport,
+        strip_control: bool = StripControl,
         data_dir: Path | None = DataDir,
         var_dir: Path | None = VarDir,
         base_uri: str | None = BaseUri,
     ) -> None:
-        _run_import(source, paths, name, strict, validate, data_dir, var_dir, base_uri)
+        _run_import(source, paths, name, strict, validate, data_dir, var_dir, base_uri, strip_control)
 
     return command
 
@@ -187,6 +200,7 @@ def import_remove(
         f"and {removed.projects} projects (store: {removed.store_triples}); the organisation registry forgot {forgotten} "
         f"only it described{f' and kept {kept} that other graphs describe' if kept else ''}; {removed.seconds:.1f}s"
     )
+    mirror_to_store(settings)
     if removed.artefact.exists():
         out.print(f"[dim]its artefact {removed.artefact} is deleted once no kept build refers to it (after the next import or build)[/dim]")
 

@@ -30,6 +30,9 @@ from kg.curated import load_model, load_programme_scheme
 from kg.extract import lists as L
 from kg.extract.compare import Comparer, diff_lines
 from kg.extract.dates import find_dates
+from kg.extract.fields import GeneralRules, ProgrammeVocab, programme_vocab
+from kg.extract.gazetteer import Gazetteer, default_gazetteer
+from kg.extract.html import HTML_SUFFIXES, HtmlPage, looks_like_html, read_html
 from kg.extract.numbers import (
     COUNTRY_COUNT_RE,
     PARTNER_COUNT_RES,
@@ -181,7 +184,9 @@ class Extraction:
 
 
 class _Extractor:
-    def __init__(self, text: str, source_path: str, table: CountryTable, kos: SdgKos, matcher: ProgrammeMatcher):
+    def __init__(self, text: str, source_path: str, table: CountryTable, kos: SdgKos, matcher: ProgrammeMatcher,
+                 names: ProgrammeVocab | None = None, gazetteer: Gazetteer | None = None):
+        self.names, self.gazetteer = names, gazetteer
         self.text = text
         self.source_path = source_path
         self.table, self.kos, self.matcher = table, kos, matcher
@@ -285,6 +290,13 @@ class _Extractor:
         self.body()
         self.categories()
         self.contacts()
+        if self.names is not None and self.gazetteer is not None:
+            GeneralRules(
+                self.text, self.spans, d, self.table, self.names, self.gazetteer, {c.id for c in self.matcher.scheme.concepts},
+                self.matcher.broader, self.facts, self.amb,
+            ).run()
+            if d.get("cities"):  # the gazetteer settled them: the seed rule's "no gazetteer" report no longer holds
+                self.amb[:] = [a for a in self.amb if not (a.field == "cities" and "no gazetteer" in a.reason)]
         acronym = d.get("acronym")
         title = d["title"]
         title_text = title if isinstance(title, str) else next(iter(title.values()))
@@ -925,6 +937,8 @@ class _Vocab:
     table: CountryTable
     kos: SdgKos
     matcher: ProgrammeMatcher
+    names: ProgrammeVocab
+    gazetteer: Gazetteer
 
 
 _VOCAB: dict[str, _Vocab] = {}
@@ -935,16 +949,22 @@ def _vocab(settings: Settings) -> _Vocab:
     if key not in _VOCAB:
         assert settings.data_dir is not None  # Settings.__post_init__ always sets it
         scheme = load_programme_scheme(settings.data_dir / "vocab" / "programmes.yaml")
-        _VOCAB[key] = _Vocab(default_table(settings), default_kos(settings), ProgrammeMatcher(scheme))
+        names = programme_vocab(str(settings.data_dir / "vocab" / "programme-names.yaml"))
+        _VOCAB[key] = _Vocab(default_table(settings), default_kos(settings), ProgrammeMatcher(scheme), names, default_gazetteer())
     return _VOCAB[key]
 
 
-def extract_text(text: str, source_path: str, *, settings: Settings | None = None, suggest_sdgs: bool = False) -> Extraction:
-    """Extract a record from a page's text; ``suggest_sdgs`` adds ``sdg_suggestions`` when the page states no SDG."""
+def extract_text(
+    text: str, source_path: str, *, settings: Settings | None = None, suggest_sdgs: bool = False, html: HtmlPage | None = None
+) -> Extraction:
+    """Extract a record from a page's text; ``suggest_sdgs`` adds ``sdg_suggestions`` when the page states no SDG;
+    ``html`` is the saved page's metadata when the text came from HTML."""
     settings = settings or Settings.from_env()
     v = _vocab(settings)
-    ex = _Extractor(text, source_path, v.table, v.kos, v.matcher)
+    ex = _Extractor(text, source_path, v.table, v.kos, v.matcher, v.names, v.gazetteer)
     record = ex.run()
+    if html is not None:
+        _html_metadata(ex, record, html)
     suggestions: list[dict[str, Any]] = []
     if suggest_sdgs and not record.get("sdgs"):
         suggestions = suggest_for_record(record, v.kos)
@@ -961,13 +981,72 @@ def extract_text(text: str, source_path: str, *, settings: Settings | None = Non
     return extraction
 
 
+def _html_metadata(ex: _Extractor, record: dict[str, Any], html: HtmlPage) -> None:
+    """The saved page's own metadata: its address, and its declared language when it is one the
+    record can carry (the stop-word detector knows English and Italian only)."""
+    src = record["source"]
+    if html.url:
+        src["url"] = html.url
+        ex.facts.append(Fact("source.url", html.url, 0, 0, "", "html metadata (og:url / schema.org url / canonical link)"))
+    if html.language and re.fullmatch(r"[a-z]{2}", html.language):
+        if html.language != record.get("language"):
+            record["language"] = html.language
+            ex.facts.append(Fact("language", html.language, 0, 0, "", "html metadata (<html lang> / og:locale / schema.org inLanguage)"))
+        src["language"] = [html.language] + [x for x in src.get("language", []) if x != html.language]
+    if html.title and not src.get("title"):
+        src["title"] = html.title
+        ex.facts.append(Fact("source.title", html.title, 0, 0, "", "html metadata (og:title / schema.org name / <title>)"))
+
+
 def extract_page(path: Path, *, settings: Settings | None = None, suggest_sdgs: bool = False) -> Extraction:
-    """Extract the record of one page file; ``source.path`` is ``sources/<file name>``."""
+    """Extract the record of one page file (text, or saved HTML: ``.html``/``.htm`` or content that
+    starts like HTML); ``source.path`` is ``sources/<file name>``. For HTML the main text comes from
+    trafilatura and the page's ``lang``, ``og:`` and schema.org metadata fill ``source`` (url, title,
+    language) as facts of their own; the offsets of every fact are into the main text."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    ex = extract_text(text, f"sources/{path.name}", settings=settings, suggest_sdgs=suggest_sdgs)
+    raw = path.read_text(encoding="utf-8")
+    html: HtmlPage | None = None
+    if path.suffix.lower() in HTML_SUFFIXES or looks_like_html(raw):
+        html = read_html(raw)
+        text = html.text
+    else:
+        text = raw
+    ex = extract_text(text, f"sources/{path.name}", settings=settings, suggest_sdgs=suggest_sdgs, html=html)
     ex.page_path = path
     return ex
+
+
+def expand_pages(paths: list[Path]) -> list[Path]:
+    """Files as given; a directory stands for its ``*.txt``, ``*.html`` and ``*.htm`` files, sorted."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out += sorted(q for q in p.iterdir() if q.is_file() and q.suffix.lower() in (".txt", *HTML_SUFFIXES))
+        else:
+            out.append(p)
+    return out
+
+
+def review_lines(rows: list[tuple[Path, Extraction | None, str | None]]) -> list[str]:
+    """The batch review list: one line per page with the record written, what it holds, and what
+    needs a curator (ambiguities, errors)."""
+    out = ["| page | record | title | dates | programme | countries | organisations | cities | to review |", "|---|---|---|---|---|---|---:|---:|---|"]
+    for page, ex, error in rows:
+        if ex is None:
+            out.append(f"| `{page.name}` | – | | | | | | | error: {error} |")
+            continue
+        r = ex.record
+        title = r.get("title")
+        title = next(iter(title.values())) if isinstance(title, dict) else title
+        if r.get("title_is_descriptive"):
+            title = f"({title})"
+        dates = f"{r.get('start', '?')} – {r.get('end', '?')}" if r.get("start") or r.get("end") else ""
+        review = "; ".join(f"{a.field}: {a.reason}" for a in ex.ambiguities) or "—"
+        out.append(
+            f"| `{page.name}` | `{ex.id}.yaml` | {str(title)[:60]} | {dates} | {r.get('programme', '')} | {', '.join(r.get('countries') or [])} "
+            f"| {len(r.get('organisations') or [])} | {len(r.get('cities') or [])} | {review} |"
+        )
+    return out
 
 
 def write_extraction(ex: Extraction, record_path: Path) -> Path:
@@ -1018,18 +1097,26 @@ def run_extract(
         print("error: -o FILE takes exactly one page; use --out DIR for several", file=err)
         return 2
     status = 0
+    pages = expand_pages(pages)
+    if output is not None and len(pages) != 1:
+        print("error: -o FILE takes exactly one page; use --out DIR for several", file=err)
+        return 2
+    reviewed: list[tuple[Path, Extraction | None, str | None]] = []
     for n, page in enumerate(pages):
         try:
             ex = extract_page(page, settings=settings, suggest_sdgs=suggest_sdgs)
         except RecordsInvalid as exc:
             for e in exc.errors:
                 print(f"error: {page}: {e.field}: {e.message}", file=err)
+            reviewed.append((page, None, "; ".join(f"{e.field}: {e.message}" for e in exc.errors)))
             status = 1
             continue
         except (OSError, UnicodeDecodeError) as exc:
             print(f"error: {page}: {exc}", file=err)
+            reviewed.append((page, None, str(exc)))
             status = 1
             continue
+        reviewed.append((page, ex, None))
         for a in ex.ambiguities:
             print(f"ambiguous: {ex.source_path}: {a}", file=err)
         for sg in ex.suggestions:
@@ -1060,4 +1147,9 @@ def run_extract(
             print(f"+++ extracted from {ex.source_path}", file=out)
             for line in diff_lines(Comparer(v.table, v.kos).compare(ex.model, curated)):
                 print(line, file=out)
+    if out_dir is not None and len(pages) > 1:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        review = out_dir / "review.md"
+        review.write_text("# Pages extracted, for review\n\n" + "\n".join(review_lines(reviewed)) + "\n", encoding="utf-8")
+        print(f"wrote {review} (one line per page: what was found, what to review)", file=err)
     return status

@@ -11,7 +11,7 @@ import enum
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from kg.curated import load_programme_scheme, load_projects
 from kg.imports.artefacts import Artefact
-from kg.imports.tables import CellError, Row, TableFile
+from kg.imports.tables import CellError, Row, TableFile, find_control, strip_control
 from kg.linking.countries import CountryTable, UnknownCountry
 from kg.linking.organisations import Occurrence, OrganisationRegistry
 from kg.linking.reviews import load_reviews, reviews_path
@@ -101,8 +101,9 @@ class ImportResult:
     organisations_merged: int
     matches: int
     artefact: Path
-    rejects_path: Path | None
+    rejects_path: Path | None  # the report: every reject, then every repair (one CSV row each)
     seconds: float
+    repairs: list[Reject] = field(default_factory=list)  # values changed but kept (``strip_control``)
 
 
 @dataclass
@@ -299,6 +300,7 @@ class ImportContext:
         self.concepts = ConceptBook(self.mapping.concept_ids, registry)
         self.subjects: dict[tuple[str, str], SubjectConcept] = {}
         self.rejects: list[Reject] = []
+        self.repairs: list[Reject] = []  # values changed and kept (control characters removed)
         self.skipped: Counter[str] = Counter()
         self.notes: list[str] = []
         self.tables: list[TableStats] = []
@@ -339,9 +341,15 @@ class ImportContext:
     def read_rows(self, table: TableFile, stats: TableStats, read: Callable[[Row], _Read]) -> Iterator[tuple[Row, _Read]]:
         """The rows of ``table`` with what ``read`` makes of each; a row ``read`` refuses (a
         :class:`CellError`, or a record the model refuses) is counted in ``stats``, reported as a
-        reject naming file, row and column, and left out."""
+        reject naming file, row and column, and left out. With ``settings.strip_control`` the control
+        characters of a value are removed before ``read`` sees it, each value so changed a repair
+        (:attr:`repairs`) naming file, row and column; without it they reject the row
+        (:func:`~kg.imports.tables.check_values`)."""
+        strip = self.settings.strip_control
         for row in table.rows(progress=stats.advance):
             stats.rows += 1
+            if strip:
+                self._strip_control(table, row)
             try:
                 out = read(row)
             except CellError as exc:
@@ -353,6 +361,15 @@ class ImportContext:
                 self.reject_invalid(table.name, row.number, exc)
                 continue
             yield row, out
+
+    def _strip_control(self, table: TableFile, row: Row) -> None:
+        if find_control("\n".join(row.values.values())) is None:
+            return
+        for column, value in row.values.items():
+            cleaned, removed = strip_control(value)
+            if removed:
+                row.values[column] = cleaned
+                self.repairs.append(Reject(table.name, row.number, column, f"removed control character(s) {', '.join(removed)}; row kept"))
 
     def skip(self, table: str, n: int, reason: str) -> None:
         """Note ``n`` valid rows of the ``table`` kind not loaded, and why; the caller counts them in

@@ -15,6 +15,7 @@ which the importers turn into ``file:row:column: reason`` reports.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -23,7 +24,9 @@ import re
 import shutil
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,12 +45,14 @@ __all__ = [
     "TableFile",
     "check_text",
     "check_values",
+    "find_control",
     "open_tables",
     "parse_amount",
     "parse_bool",
     "parse_date",
     "parse_int",
     "parse_url",
+    "strip_control",
 ]
 
 
@@ -81,6 +86,19 @@ class Row:
     def shifted(self) -> bool:
         """More or fewer fields than the header: a delimiter or quote inside a value moved the columns."""
         return bool(self.extra) or self.missing > 0
+
+
+# --------------------------------------------------------------------------- damaged archives
+@contextlib.contextmanager
+def _readable(name: str) -> Iterator[None]:
+    """A damaged archive (a zip, or an xlsx, which is one) as one :class:`CellError` naming the file,
+    never a traceback: not a zip at all, truncated, a member whose bytes fail their CRC or inflate."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise CellError(name, f"damaged or not a zip archive ({exc or type(exc).__name__})") from None
+    except (KeyError, ET.ParseError) as exc:  # an xlsx package without its parts, or with broken XML
+        raise CellError(name, f"damaged xlsx workbook ({exc})") from None
 
 
 # --------------------------------------------------------------------------- table files
@@ -126,7 +144,7 @@ class TableFile:
 
     def sha256(self) -> str:
         digest = hashlib.sha256()
-        with self.open_bytes() as f:
+        with _readable(self.name), self.open_bytes() as f:
             for chunk in iter(lambda: f.read(1 << 20), b""):
                 digest.update(chunk)
         return digest.hexdigest()
@@ -136,7 +154,7 @@ class TableFile:
     def header(self) -> list[str]:
         if self._header is None:
             if self.kind == "xlsx":
-                with self._xlsx_path() as path:
+                with _readable(self.name), self._xlsx_path() as path:
                     self._header, self._rows_stated = xlsx_header(path)
             else:
                 for _ in self._iter(header_only=True):
@@ -157,10 +175,11 @@ class TableFile:
         return self._rows_stated
 
     def _iter(self, *, header_only: bool = False, progress: Callable[[int], None] | None = None) -> Iterator[Row]:
-        if self.kind == "xlsx":
-            yield from self._xlsx_rows(header_only=header_only, progress=progress)
-        else:
-            yield from self._csv_rows(header_only=header_only, progress=progress)
+        with _readable(self.name):
+            if self.kind == "xlsx":
+                yield from self._xlsx_rows(header_only=header_only, progress=progress)
+            else:
+                yield from self._csv_rows(header_only=header_only, progress=progress)
 
     # ------------------------------------------------------------------ CSV
     def _csv_rows(self, *, header_only: bool, progress: Callable[[int], None] | None) -> Iterator[Row]:
@@ -273,8 +292,6 @@ def xlsx_header(path: Path) -> tuple[list[str], int | None]:
     """The header row of the data sheet and the row count its dimension states, read straight from
     the package: the first row of the sheet XML and only as much of the shared-string table as the
     header needs (openpyxl would parse the whole table, i.e. every cell of an all-text export)."""
-    import xml.etree.ElementTree as ET
-
     with zipfile.ZipFile(path) as z:
         names = set(z.namelist())
         wb = ET.fromstring(z.read("xl/workbook.xml"))
@@ -500,7 +517,7 @@ def open_tables(paths: list[Path], *, explicit: bool = True) -> Iterator[TableFi
             )
             yield from open_tables(inside, explicit=False)
         elif path.suffix.lower() == ".zip":
-            with zipfile.ZipFile(path) as archive:
+            with _readable(str(path)), zipfile.ZipFile(path) as archive:
                 members = sorted(
                     info.filename
                     for info in archive.infolist()
@@ -523,24 +540,60 @@ _MOJIBAKE = re.compile(r"[ÃÂ][\u0080-\u00bf]|â€[\u0080-\u00bf\u2018-\u203a]
 
 def check_text(column: str, value: str) -> str:
     """The value, or :class:`CellError` when its encoding is broken (replacement characters, or
-    UTF-8 read as Latin-1 such as ``Ã©``)."""
+    UTF-8 read as Latin-1 such as ``Ã©``) or it holds a control character other than tab and line
+    breaks (NUL, ESC …: :func:`find_control`)."""
     if "\ufffd" in value:
         at = value.index(chr(0xFFFD))
         return _raise(column, f"broken encoding: replacement character U+FFFD (a character lost at source) in {_excerpt(value, at)}")
     m = _MOJIBAKE.search(value)
     if m:
         return _raise(column, f"broken encoding: {m.group(0)!r} in {_excerpt(value, m.start())} is UTF-8 read as Latin-1")
+    control = find_control(value)
+    if control is not None:
+        return _raise(
+            column,
+            f"control character {_describe_control(value[control])} at character {control + 1} in {_excerpt(value, control)} "
+            "(text may hold tab and line breaks only; kg import --strip-control removes them)",
+        )
     return value
 
 
 def check_values(values: dict[str, str]) -> None:
     """:func:`check_text` on every value of a row, in column order (the first broken one raises); one
-    search over the whole row when nothing is wrong (the separator cannot be part of a match)."""
-    joined = "\x00".join(values.values())
-    if "\ufffd" not in joined and _MOJIBAKE.search(joined) is None:
+    search over the whole row when nothing is wrong (the separator, a line feed, cannot be part of a
+    match)."""
+    joined = "\n".join(values.values())
+    if "\ufffd" not in joined and _MOJIBAKE.search(joined) is None and _CONTROL.search(joined) is None:
         return
     for column, value in values.items():
         check_text(column, value)
+
+
+# Control characters (Unicode Cc) other than tab, line feed and carriage return (a line end, CRLF
+# in exports), and the two code points XML 1.0 forbids outright (U+FFFE, U+FFFF): NUL and its kin
+# pass SHACL but make RDF/XML and SPARQL XML results not well-formed, and are never meant in text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+_CONTROL_NAMES = {
+    0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x0B: "VT", 0x0C: "FF", 0x1A: "SUB", 0x1B: "ESC", 0x7F: "DEL",
+}
+
+
+def _describe_control(ch: str) -> str:
+    name = _CONTROL_NAMES.get(ord(ch))
+    return f"U+{ord(ch):04X}" + (f" ({name})" if name else "")
+
+
+def find_control(value: str) -> int | None:
+    """The index of the first control character in ``value`` that text may not hold, or None."""
+    m = _CONTROL.search(value)
+    return m.start() if m else None
+
+
+def strip_control(value: str) -> tuple[str, list[str]]:
+    """``value`` without its control characters, and the ones removed (as ``U+0000 (NUL)`` …)."""
+    found = [_describe_control(ch) for ch in dict.fromkeys(_CONTROL.findall(value))]
+    return (_CONTROL.sub("", value), found) if found else (value, [])
 
 
 def _excerpt(value: str, at: int) -> str:

@@ -296,11 +296,26 @@ class SdgSuggestion(_Model):
 
 
 class Source(_Model):
-    path: str = Field(description="the source document, relative to the data directory")
+    path: str = Field(description="the source document, relative to the data directory (and inside it)")
     title: str | None = None
     url: str | None = Field(default=None, pattern=r"^https?://")
     language: list[str] = Field(default_factory=list)
     publisher: str | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _inside_data(cls, v: str) -> str:
+        """A path that stays inside the data directory as written: relative, no ``..`` step (the
+        build reads the file to publish its checksum; a symlink out is refused there too)."""
+        if not v.strip():
+            raise ValueError("is empty")
+        if v.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", v):
+            raise ValueError(f"{v!r} is not relative to the data directory (a source document lies inside data/)")
+        if ".." in re.split(r"[/\\]", v):
+            raise ValueError(f"{v!r} leaves the data directory ('..'); a source document lies inside data/")
+        if "\x00" in v:
+            raise ValueError("holds a NUL character")
+        return v
 
 
 # --------------------------------------------------------------------------- the record

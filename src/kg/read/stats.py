@@ -35,6 +35,8 @@ def _select(store: Store, sparql: str) -> QuerySolutions:
 
 
 def store_stats(store: Store) -> Stats:
-    per_graph = {str(row["g"].value): int(row["n"].value) for row in _select(store, PER_GRAPH)}
+    # the store's own graphs: a server's system graphs (Virtuoso's virtrdf#...) are not counted
+    graphs = set(store.graphs())
+    per_graph = {str(row["g"].value): int(row["n"].value) for row in _select(store, PER_GRAPH) if str(row["g"].value) in graphs}
     per_class = {str(row["class"].value): int(row["n"].value) for row in _select(store, PER_CLASS)}
     return Stats(per_graph=per_graph, per_class=per_class)

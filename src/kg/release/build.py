@@ -18,12 +18,15 @@ from pyoxigraph import Quad, RdfFormat
 from kg.curated import SourceMap, load_programme_scheme, load_projects
 from kg.imports.artefacts import carry_over, gc_artefacts, read_manifest, store_lock
 from kg.linking.countries import CountryTable
+from kg.linking.sdg_queries import default_matcher
+from kg.linking.sdg_suggestions import SUGGESTIONS_GRAPH, record_texts, suggestion_quads
 from kg.linking.sdgs import SdgKos
 from kg.mapping import MappingContext, map_programme_scheme, map_projects
 from kg.model.errors import RecordsInvalid
 from kg.model.uris import Minter
+from kg.readmodel import derive_release
 from kg.settings import Settings
-from kg.store import OxigraphStore, releases
+from kg.store import OxigraphStore, releases, writes
 from kg.store.base import StoreError
 from kg.validation.inputs import load_shapes, quads_to_graph, vocabulary_extract
 from kg.validation.reference import validate
@@ -135,6 +138,13 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     graphs[minter.ontology_graph] = onto
     graphs[minter.sdg_graph] = sdgs.graph_quads(minter.sdg_graph)
     graphs[minter.country_graph] = countries.graph_quads(minter.country_graph)
+    if settings.sdg_suggestions:  # inferred, in a graph of their own; never kg:sdg (docs/extraction.md)
+        _note(progress, "suggesting SDGs (Aurora queries v5.0)")
+        graph = minter.graph(SUGGESTIONS_GRAPH)
+        graphs[graph], _ = suggestion_quads(
+            [(minter.project(r), record_texts(r)) for _, r in records], default_matcher(str(settings.sdg_queries_dir)),
+            base_uri=settings.base_uri, graph=graph,
+        )
     return Assembled(
         graphs=graphs,
         origin=origin,
@@ -178,6 +188,7 @@ class BuildResult:
     triple_count: int  # quads of the curated release
     # the imports (kg import) carried over into the new store: one named graph each, and their quads
     import_graphs: dict[str, int] = field(default_factory=dict)
+    writes_replayed: int = 0  # entries of the writes journal replayed onto the new store
 
     @property
     def import_quad_count(self) -> int:
@@ -195,8 +206,12 @@ def write_store(path: Path, assembled: Assembled) -> None:
         store.close()
 
 
-def build(settings: Settings, *, progress: Progress | None = None) -> BuildResult:
-    """Assemble, validate, store aside and promote. Raises :class:`BuildFailed` or :class:`RecordsInvalid`."""
+def build(settings: Settings, *, progress: Progress | None = None, drop_writes: bool = False) -> BuildResult:
+    """Assemble, validate, store aside and promote. Raises :class:`BuildFailed` or :class:`RecordsInvalid`.
+
+    Writes made with the token (``/update``, Graph Store) are replayed from the writes journal
+    (:mod:`kg.store.writes`) after the imports; ``drop_writes`` moves the journal aside first. A
+    journal entry that no longer applies fails the build, naming it."""
     assembled = assemble(settings, progress=progress)
     report = check(assembled, settings, progress=progress)
     if not report.conforms:
@@ -212,6 +227,12 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         try:
             write_store(build_dir, assembled)
             carried = carry_over(settings, build_dir, progress=progress)
+            if drop_writes:
+                dropped = writes.drop(settings.writes_dir)
+                if dropped is not None:
+                    _note(progress, f"writes journal moved aside to {dropped} (--drop-writes)")
+            _note(progress, "replaying the writes made with the token (writes journal)")
+            replayed = writes.replay(settings.writes_dir, build_dir)
             imported = {e["graph"]: int(e.get("quads", 0)) for e in read_manifest(build_dir).get("imports", [])} if carried else {}
             if carried:
                 # the imports join the curated graphs: validate the union, on disk, before promoting
@@ -224,9 +245,12 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
                         report=whole,
                     )
                 report = whole  # the store's report covers the curated graphs too (each result once)
+            _note(progress, "deriving the read model (kg-read.sqlite)")
+            derive_release(build_dir)
         except StoreError as exc:
             releases.discard(build_dir)
-            raise BuildFailed(f"{exc}; the served store was left unchanged") from exc
+            hint = "; build without them with `kg build --drop-writes` (the journal is moved aside, not deleted)" if "no longer applies" in str(exc) else ""
+            raise BuildFailed(f"{exc}; the served store was left unchanged{hint}") from exc
         except BaseException:
             releases.discard(build_dir)
             raise
@@ -241,6 +265,7 @@ def build(settings: Settings, *, progress: Progress | None = None) -> BuildResul
         project_count=assembled.project_count,
         triple_count=assembled.triple_count(),
         import_graphs=imported,
+        writes_replayed=replayed,
     )
 
 

@@ -55,6 +55,7 @@ __all__ = [
     "StoreBase",
     "StoreError",
     "has_dataset_clause",
+    "query_form",
     "rdf_format",
     "results_format",
 ]
@@ -129,6 +130,16 @@ def has_dataset_clause(sparql: str) -> bool:
         return "<>" if text.startswith("<") else " "
 
     return _FROM.search(_SKIP.sub(blank, sparql)) is not None
+
+
+_FORM = re.compile(r"(?<![\w?$:])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:])", re.IGNORECASE)
+
+
+def query_form(sparql: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the query's form (its first such keyword
+    outside strings, IRIs and comments); ``SELECT`` when none is found (the server will say why)."""
+    match = _FORM.search(_SKIP.sub(" ", sparql))
+    return match.group(1).upper() if match else "SELECT"
 
 
 def as_triples(quads_or_triples: Iterable[Triple | Quad]) -> list[Triple]:

@@ -26,6 +26,7 @@ request. The server reads the connections in a small thread pool: the event loop
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -35,9 +36,10 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -46,7 +48,8 @@ import pyoxigraph as ox
 
 import kg
 from kg.formats import rdf_format, results_format
-from kg.store.base import QuerySyntaxError, StoreError, check_iri
+from kg.store import writes
+from kg.store.base import QuerySyntaxError, StoreError
 from kg.store.oxigraph import OxigraphStore
 
 log = logging.getLogger("kg.web")
@@ -54,7 +57,7 @@ log = logging.getLogger("kg.web")
 CHUNK_BYTES = 64 * 1024
 READY, KIND, CHUNK, END, ERROR, DONE = b"R", b"K", b"C", b"E", b"X", b"D"
 
-__all__ = ["JobError", "JobTimeout", "Pool", "Running"]
+__all__ = ["JobError", "JobRefused", "JobTimeout", "Pool", "Running", "StreamAborted"]
 
 
 # =========================================================================== worker side
@@ -149,6 +152,8 @@ class _Worker:
             getattr(self, f"op_{op}")(store, job)
         except QuerySyntaxError as exc:
             self.error(400, exc.message)
+        except _NotFound as exc:
+            self.error(404, str(exc))
         except ValueError as exc:
             self.error(400, str(exc))
         except StoreError as exc:  # bad uploaded data is the client's error, the rest is ours
@@ -181,8 +186,15 @@ class _Worker:
         assert name is not None  # fmt is None whenever no name was given
         self.stream(kind, name, lambda out: result.serialize(output=out, format=fmt))
 
+    def _journaled(self, job: dict[str, Any], entry: dict[str, Any]) -> Any:
+        """Under the release lock: the *current* release (re-resolved: a build may have been promoted
+        while this job waited), the entry appended to the writes journal, then yielded to apply."""
+        return _JournaledWrite(self, job, entry)
+
     def op_update(self, store: Any, job: dict[str, Any]) -> None:
-        store.update(job["update"], base_iri=job.get("base_iri"))
+        with self._journaled(job, writes.update_entry(job["update"], job.get("base_iri"))) as current:
+            current.update(job["update"], base_iri=job.get("base_iri"))
+            current.flush()
         self.send(END)
 
     def op_graphs(self, store: Any, job: dict[str, Any]) -> None:
@@ -210,35 +222,48 @@ class _Worker:
 
     def op_gsp_write(self, store: Any, job: dict[str, Any]) -> None:
         """PUT (replace), POST (merge) or DELETE one graph; POST without a graph loads a dataset."""
-
-
         method, graph = job["method"], job.get("graph")
-        existed = graph is None or graph in store.graphs()
-        if method == "DELETE":
-            if not existed:
-                self.error(404, f"no graph <{graph}> in this store")
-                return
-            store.update(f"DROP GRAPH <{check_iri(graph)}>" if graph else "CLEAR DEFAULT")
-        elif method == "PUT":
-            fmt = rdf_format(job["format"])
+        entry = writes.gsp_entry(method, graph, job.get("format"), job.get("data"), job.get("base_iri"))
+        if method == "PUT":  # bad data is the client's error, found before anything is written
             try:
-                quads = list(ox.parse(job["data"], format=fmt, base_iri=job.get("base_iri")))
+                for _quad in ox.parse(job["data"], format=rdf_format(job["format"]), base_iri=job.get("base_iri")):
+                    pass
             except SyntaxError as exc:
                 self.error(400, f"invalid {job['format']} data: {exc}")
                 return
-            if graph is not None:
-                store.replace_graph(graph, quads)
-            else:  # the store's own default graph, in one transaction
-                body = ox.serialize([q.triple for q in quads], format=ox.RdfFormat.N_TRIPLES) or b""
-                insert = f" ;\nINSERT DATA {{\n{body.decode()}}}" if quads else ""
-                store.update(f"DROP SILENT DEFAULT{insert}")
-        elif method == "POST":
-            store.bulk_load(data=job["data"], format=job["format"], graph=graph, base_iri=job.get("base_iri"))
-        else:
-            raise ValueError(f"unsupported method {method}")
-        store.flush()
+        with self._journaled(job, entry) as current:
+            existed = graph is None or graph in current.graphs()
+            if method == "DELETE" and not existed:
+                raise _NotFound(f"no graph <{graph}> in this store")
+            writes.apply(current, entry)
+            current.flush()
         self.send(CHUNK + json.dumps({"created": not existed}).encode())
         self.send(END)
+
+
+class _NotFound(Exception):
+    pass
+
+
+class _JournaledWrite:
+    def __init__(self, worker: _Worker, job: dict[str, Any], entry: dict[str, Any]) -> None:
+        self.worker, self.job, self.entry = worker, job, entry
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> Any:
+        journal = self.job.get("writes")
+        if journal is None:  # no journal configured (a store served outside a var directory layout)
+            return self.worker.open(self.job["store"])
+        writes_dir = Path(journal)
+        self._stack.enter_context(writes.lock(writes_dir.parent))
+        link = self.job.get("link")
+        path = os.path.realpath(link) if link else self.job["store"]
+        store = self.worker.open(path)
+        self._stack.enter_context(writes.record(writes_dir, self.entry))
+        return store
+
+    def __exit__(self, *exc: Any) -> bool:
+        return bool(self._stack.__exit__(*exc))
 
 
 def child_main() -> None:
@@ -260,9 +285,25 @@ def _die_with_parent(parent: int) -> None:
         os._exit(0)
 
 
+WORKER_STACK_BYTES = 512 << 20
+
+
 def worker_main(conn: Connection, writable: bool) -> None:
-    """A worker process: take jobs from the connection until it closes."""
+    """A worker process: take jobs from the connection until it closes.
+
+    Jobs run in a thread with a 512 MiB stack (virtual memory: only what a job touches is used):
+    Oxigraph's parser recurses once per nesting level, and on the main thread's 8 MiB a query
+    nested ~1 000 levels deep overflows it and the process dies with SIGSEGV; on this stack
+    10 000 levels parse (the server refuses such texts before they get here anyway,
+    :mod:`kg.web.sparql.limits`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the server; it ends us
+    threading.stack_size(WORKER_STACK_BYTES)
+    thread = threading.Thread(target=_worker_loop, args=(conn, writable), name="kg-job")
+    thread.start()
+    thread.join()
+
+
+def _worker_loop(conn: Connection, writable: bool) -> None:
     worker = _Worker(conn, writable)
     try:
         worker.send(READY)
@@ -295,6 +336,15 @@ class JobError(Exception):
 class JobTimeout(Exception):
     """The deadline passed before the first data (or while waiting for a free worker)."""
 
+    def __init__(self, message: str, *, waiting: bool = False) -> None:
+        super().__init__(message)
+        self.waiting = waiting  # True: no worker became free in time (try again later)
+
+
+class JobRefused(Exception):
+    """A long query stopped because its client, or the server, has as many long ones running as
+    allowed (:class:`Pool`): answer 503 with ``Retry-After``."""
+
 
 class StreamAborted(Exception):
     """The deadline passed, or the worker failed, after the response had begun."""
@@ -306,6 +356,11 @@ class _Proc:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     dead: bool = False
+    client: str | None = None  # the client whose job runs here (None: idle, or an internal job)
+    started: float = 0.0
+    long: bool = False  # the job has run longer than ``long_after``
+    refused: str | None = None  # why the pool stopped this job (a long query over a limit)
+    timer: asyncio.TimerHandle | None = None
 
 
 def _start_process(writable: bool) -> tuple[subprocess.Popen[bytes], Connection]:
@@ -346,7 +401,6 @@ class Running:
     format: str | None = None
     first: bytes | None = None
     finished: bool = False
-    _extra: list[bytes] = field(default_factory=list)
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The serialised result, chunk by chunk. Past the deadline the worker is killed and
@@ -364,7 +418,8 @@ class Running:
                     log.warning("query stopped after %.1f s while streaming; worker killed", self.pool.timeout)
                     raise StreamAborted("the query timed out while its result was being sent") from None
                 except (EOFError, OSError):
-                    raise StreamAborted("the worker process died while sending the result") from None
+                    reason = self.proc.refused if self.proc is not None else None
+                    raise StreamAborted(reason or "the worker process died while sending the result") from None
                 if tag == CHUNK:
                     yield payload
                 elif tag == END:
@@ -378,6 +433,41 @@ class Running:
                     raise StreamAborted(json.loads(payload).get("message", "query failed"))
         finally:
             self.close()
+
+    async def buffer(self, limit: int) -> list[bytes]:
+        """Read chunks until the job ends or ``limit`` bytes are held; the chunks read (and the job
+        marks :attr:`finished` when they are the whole answer). A deadline or a failure before that
+        raises :class:`StreamAborted` with nothing sent yet — the caller can still answer 503."""
+        parts: list[bytes] = []
+        size = 0
+        if self.first is not None:
+            parts.append(self.first)
+            size = len(self.first)
+            self.first = None
+        while not self.finished and size < limit:
+            assert self.proc is not None
+            try:
+                tag, payload = await self.pool._read(self.proc, self.deadline)
+            except TimeoutError:
+                self.close()
+                raise StreamAborted(f"the query did not finish within {self.pool.timeout:g} s") from None
+            except (EOFError, OSError):
+                reason = self.proc.refused if self.proc is not None else None
+                self.close()
+                raise StreamAborted(reason or "the query worker died; it has been replaced") from None
+            if tag == CHUNK:
+                parts.append(payload)
+                size += len(payload)
+            elif tag == END:
+                self.finished = True
+                self.pool._release(self.proc)
+                self.proc = None
+            elif tag == ERROR:
+                self.finished = True
+                self.pool._release(self.proc)
+                self.proc = None
+                raise StreamAborted(json.loads(payload).get("message", "query failed"))
+        return parts
 
     async def read_all(self) -> bytes:
         """The whole (small) answer, for internal jobs (graph lists, write results)."""
@@ -395,30 +485,64 @@ class Running:
 
 
 class Pool:
-    """``size`` worker processes; ``await run(job)`` gives a :class:`Running` job."""
+    """``size`` worker processes; ``await run(job, client=...)`` gives a :class:`Running` job.
 
-    def __init__(self, size: int, *, timeout: float, writable: bool = False) -> None:
+    Sharing the workers fairly: a job still running after ``long_after`` seconds is *long*. A long
+    job past ``max_long_per_client`` long jobs of its client (its address), or past ``max_long``
+    long jobs in all, is stopped at once (its worker killed and replaced) and refused
+    (:class:`JobRefused`: 503 with ``Retry-After``). A client with a long job running may not take
+    the last idle worker: it waits (in order) while clients without one are served, so one worker
+    stays free for the short queries of everybody else. A job that gets no worker within ``wait``
+    seconds raises :class:`JobTimeout` (``waiting``). An idle worker that died (killed from outside,
+    out of memory) is noticed when it would be handed out and replaced; the job goes to another.
+    """
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        timeout: float,
+        writable: bool = False,
+        wait: float | None = None,
+        long_after: float = 0.5,
+        max_long: int | None = None,
+        max_long_per_client: int = 1,
+    ) -> None:
         self.size = size
         self.timeout = timeout
         self.writable = writable
-        self._idle: asyncio.Queue[_Proc] | None = None
+        self.wait = timeout if wait is None else wait
+        self.long_after = long_after
+        self.max_long = max(1, size - 1) if max_long is None else max_long
+        self.max_long_per_client = max_long_per_client
+        self._idle: list[_Proc] = []
+        self._waiters: list[tuple[asyncio.Future[_Proc], str | None]] = []
         self._all: set[_Proc] = set()
+        self._started = False
         self._executor = ThreadPoolExecutor(max_workers=size + 4, thread_name_prefix="kg-pipe")
         self._closing = False
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.refused = 0  # long jobs stopped over a limit (for tests and logs)
+        self.replaced = 0  # workers replaced after they died or were killed
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
-        self._idle = asyncio.Queue()
+        self._started = True
         await asyncio.gather(*(self._spawn() for _ in range(self.size)))
 
     async def close(self) -> None:
         self._closing = True
         for task in list(self._tasks):
             task.cancel()
+        for future, _client in self._waiters:
+            if not future.done():
+                future.cancel()
+        self._waiters.clear()
         loop = asyncio.get_running_loop()
         for proc in list(self._all):
+            if proc.timer is not None:
+                proc.timer.cancel()
             proc.writer.close()  # the worker sees EOF and exits
         await loop.run_in_executor(self._executor, self._join_all)
         self._all.clear()
@@ -460,33 +584,126 @@ class Pool:
             reader, writer = await asyncio.open_unix_connection(sock=sock, limit=4 * CHUNK_BYTES)
             proc = _Proc(process, reader, writer)
             self._all.add(proc)
-            assert self._idle is not None
-            self._idle.put_nowait(proc)
+            self._release(proc)
             return
 
     def _respawn_later(self) -> None:
         if self._closing:
             return
+        self.replaced += 1
         task = asyncio.get_running_loop().create_task(self._spawn())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # ------------------------------------------------------------------ jobs
+    # ------------------------------------------------------------------ sharing the workers
 
-    async def run(self, job: dict[str, Any], *, timeout: float | None = None) -> Running:
-        """Send ``job`` to a free worker and wait for its first answer.
+    def _has_long(self, client: str | None) -> bool:
+        return client is not None and any(p.long and p.client == client for p in self._all)
 
-        Raises :class:`JobTimeout` (no free worker or no answer in time; the worker is killed),
-        :class:`JobError` (the worker reported an error before any data).
-        """
-        assert self._idle is not None, "the pool is not started"
+    def _alive(self, proc: _Proc) -> bool:
+        """An idle worker is still there (no EOF on its socket, the process not exited)."""
+        if proc.dead:
+            return False
+        if proc.reader.at_eof() or proc.reader.exception() is not None or proc.process.poll() is not None:
+            log.warning("query worker %d died while idle; replacing it", proc.process.pid)
+            self._kill(proc, dispatch=False)
+            return False
+        return True
+
+    def _take(self, client: str | None) -> _Proc | None:
+        """An idle worker for ``client`` now, if there is one it may take."""
+        self._idle = [p for p in list(self._idle) if self._alive(p)]  # (a copy: _kill edits the list)
+        if not self._idle:
+            return None
+        if len(self._idle) == 1 and self._has_long(client):
+            return None  # the last free worker is kept for clients without a long query
+        return self._idle.pop()
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting jobs, in order, skipping those that may not take the last one."""
+        self._waiters = [(f, c) for f, c in self._waiters if not f.done()]
+        index = 0
+        while index < len(self._waiters) and self._idle:
+            future, client = self._waiters[index]
+            proc = self._take(client)
+            if proc is None:
+                index += 1
+                continue
+            del self._waiters[index]
+            future.set_result(proc)
+
+    async def _acquire(self, client: str | None, deadline: float) -> _Proc:
+        if not self._waiters:
+            proc = self._take(client)
+            if proc is not None:
+                return proc
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + (self.timeout if timeout is None else timeout)
+        future: asyncio.Future[_Proc] = loop.create_future()
+        self._waiters.append((future, client))
+        self._dispatch()
         try:
             async with asyncio.timeout_at(deadline):
-                proc = await self._idle.get()
+                return await future
+        except BaseException:
+            if future.done() and not future.cancelled():
+                self._release(future.result())  # handed over just as we gave up
+            elif not future.done():
+                future.cancel()
+            raise
+
+    def _begin(self, proc: _Proc, client: str | None) -> None:
+        loop = asyncio.get_running_loop()
+        proc.client, proc.started, proc.long, proc.refused = client, loop.time(), False, None
+        if client is not None:
+            proc.timer = loop.call_later(self.long_after, self._became_long, proc)
+
+    def _became_long(self, proc: _Proc) -> None:
+        proc.timer = None
+        if proc.dead or proc.client is None:
+            return
+        proc.long = True
+        mine = sum(1 for p in self._all if p.long and p.client == proc.client)
+        total = sum(1 for p in self._all if p.long)
+        if mine > self.max_long_per_client:
+            reason = (
+                f"this client ({proc.client}) already has {mine - 1} long-running quer{'y' if mine == 2 else 'ies'} "
+                f"(over {self.long_after:g} s) on this endpoint; it allows {self.max_long_per_client} per client"
+            )
+        elif total > self.max_long:
+            reason = (
+                f"{total - 1} long-running queries (over {self.long_after:g} s) are running on this endpoint, "
+                f"which allows {self.max_long} at once"
+            )
+        else:
+            self._dispatch()  # a waiting job of this client may no longer take the last worker
+            return
+        log.warning("long query stopped after %.1f s: %s", self.long_after, reason)
+        self.refused += 1
+        proc.refused = reason
+        self._kill(proc)
+
+    # ------------------------------------------------------------------ jobs
+
+    async def run(self, job: dict[str, Any], *, timeout: float | None = None, client: str | None = None) -> Running:
+        """Send ``job`` to a free worker and wait for its first answer. ``client`` (an address)
+        is who asks: its long queries are limited (see the class); None is an internal job.
+
+        Raises :class:`JobTimeout` (no free worker or no answer in time; the worker is killed),
+        :class:`JobRefused` (a long query over a limit), :class:`JobError` (the worker reported an
+        error before any data, or died).
+        """
+        assert self._started, "the pool is not started"
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        deadline = now + (self.timeout if timeout is None else timeout)
+        try:
+            proc = await self._acquire(client, min(deadline, now + self.wait))
         except TimeoutError:
-            raise JobTimeout("no query worker became free in time") from None
+            raise JobTimeout(
+                f"no query worker became free within {min(self.wait, deadline - now):g} s (the endpoint is busy)",
+                waiting=True,
+            ) from None
+        self._begin(proc, client)
         running = Running(self, proc, deadline)
         try:
             payload = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
@@ -526,6 +743,8 @@ class Pool:
             raise JobTimeout(f"the query did not finish within {self.timeout:g} s") from None
         except (EOFError, OSError):
             running.close()
+            if proc.refused:
+                raise JobRefused(proc.refused) from None
             raise JobError(500, "the query worker died (out of memory?); it has been replaced") from None
         except BaseException:  # cancelled (client gone) or JobError already handled
             running.close()
@@ -543,17 +762,27 @@ class Pool:
         return data[:1], data[1:]
 
     def _release(self, proc: _Proc) -> None:
+        if proc.timer is not None:
+            proc.timer.cancel()
+            proc.timer = None
+        proc.client, proc.long = None, False
         if proc.dead:
             return
-        assert self._idle is not None
-        self._idle.put_nowait(proc)
+        self._idle.append(proc)
+        self._dispatch()
 
-    def _kill(self, proc: _Proc) -> None:
+    def _kill(self, proc: _Proc, *, dispatch: bool = True) -> None:
         """SIGKILL a worker mid-job and start a replacement; the socket closes once its reader is done."""
+        if proc.timer is not None:
+            proc.timer.cancel()
+            proc.timer = None
         if proc.dead:
             return
         proc.dead = True
+        proc.long = False
         self._all.discard(proc)
+        if proc in self._idle:
+            self._idle.remove(proc)
         try:
             proc.process.kill()  # SIGKILL: pyoxigraph cannot be interrupted any other way
         except ProcessLookupError:
@@ -568,8 +797,14 @@ class Pool:
         proc.writer.close()
         asyncio.get_running_loop().run_in_executor(self._executor, reap)
         self._respawn_later()
+        if dispatch:
+            self._dispatch()  # a client that waited because of this long job may go now
 
     # ------------------------------------------------------------------ introspection
 
     def pids(self) -> list[int]:
         return [p.process.pid for p in self._all]
+
+    def busy(self) -> list[tuple[int, str | None, bool]]:
+        """(pid, client, long) of every worker running a job."""
+        return [(p.process.pid, p.client, p.long) for p in self._all if p not in self._idle]

@@ -15,6 +15,12 @@ when they open); the old directory stays until ``prune`` removes it, and ``prune
 the current build. Close a build's read-write store before promoting it: readers open it
 read-only, which must not happen while a writer has it open.
 
+A release is immutable once promoted, so it travels whole: ``ship`` copies one build directory
+(RocksDB's files and every ``kg-*`` file or directory beside them) into another var dir's
+``builds/`` under the same id, hard-linking RocksDB's immutable ``*.sst`` files where both lie on
+one filesystem; the receiving side then ``promote``-s it. ``mirror`` copies a release's graphs
+into a remote SPARQL store (``KG_STORE``, e.g. Virtuoso) and records which release it holds.
+
 Typical use::
 
     with staged_build(var_dir) as build_dir:
@@ -25,17 +31,38 @@ Typical use::
 
 from __future__ import annotations
 
+import errno
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kg.store.base import StoreError
+import pyoxigraph as ox
 
-__all__ = ["builds", "current", "discard", "new_build_dir", "promote", "prune", "staged_build"]
+from kg.store.base import Store, StoreError
+from kg.store.oxigraph import OxigraphStore
+
+__all__ = [
+    "RELEASE_GRAPH",
+    "Mirrored",
+    "Shipped",
+    "builds",
+    "current",
+    "discard",
+    "find_build",
+    "mirror",
+    "mirrored_release",
+    "new_build_dir",
+    "promote",
+    "prune",
+    "ship",
+    "staged_build",
+]
 
 BUILDS = "builds"
 STORE_LINK = "store"
@@ -152,3 +179,158 @@ def staged_build(var_dir: str | Path, *, keep: int = 2) -> Iterator[Path]:
         raise
     promote(var_dir, build)
     prune(var_dir, keep=keep)
+
+
+# --------------------------------------------------------------------------- shipping
+
+
+@dataclass
+class Shipped:
+    """What :func:`ship` did: the build's new home and how its files got there."""
+
+    build: Path
+    linked: int = 0  # files hard-linked (same filesystem, immutable)
+    copied: int = 0  # files copied
+    bytes_copied: int = 0
+    already: bool = False  # the destination had this release already
+
+
+#: RocksDB never changes a file of these kinds once written: safe to share by hard link.
+IMMUTABLE_SUFFIXES = (".sst", ".blob")
+
+
+def find_build(var_dir: str | Path, build_id: str | None = None) -> Path:
+    """The build ``build_id`` under ``var_dir`` (default: the current one); ``StoreError`` when absent."""
+    if build_id is None:
+        live = current(var_dir)
+        if live is None:
+            raise StoreError(f"no current release under {var_dir}: run `kg build` first")
+        return live
+    if "/" in build_id or build_id.startswith("."):
+        raise StoreError(f"not a build id: {build_id!r}")
+    build = _builds_dir(Path(var_dir)) / build_id
+    if not build.is_dir():
+        raise StoreError(f"no build {build_id} under {_builds_dir(Path(var_dir))}")
+    return build
+
+
+def _copy_tree(src: Path, dst: Path, shipped: Shipped, link: bool) -> bool:
+    """Copy ``src`` into the new directory ``dst``; returns whether hard links still work."""
+    dst.mkdir()
+    for entry in sorted(src.iterdir()):
+        target = dst / entry.name
+        if entry.name == "LOCK":  # RocksDB's lock file: the receiver makes its own
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            link = _copy_tree(entry, target, shipped, link)
+            continue
+        if link and entry.suffix in IMMUTABLE_SUFFIXES:
+            try:
+                os.link(entry, target)
+                shipped.linked += 1
+                continue
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
+                    raise
+                link = False  # another filesystem: copy from here on
+        shutil.copy2(entry, target, follow_symlinks=False)
+        shipped.copied += 1
+        shipped.bytes_copied += target.lstat().st_size
+    return link
+
+
+def ship(build_dir: str | Path, dest_var: str | Path, *, link: bool = True) -> Shipped:
+    """Copy the release ``build_dir`` into ``dest_var/builds/<same id>/`` (not promoted there).
+
+    Every file goes: RocksDB's and the project's ``kg-*`` files and directories. ``*.sst`` files
+    are hard-linked when ``link`` and both sides share a filesystem (RocksDB never rewrites one),
+    anything else is copied. The copy is made under a hidden name and renamed into place, so the
+    destination never shows a half release; shipping a release it already has does nothing.
+    """
+    build = Path(build_dir).resolve()
+    if not build.is_dir():
+        raise StoreError(f"no release at {build_dir}")
+    if not any(build.glob("CURRENT")):
+        raise StoreError(f"{build_dir} is not a release (no RocksDB CURRENT file)")
+    builds_dir = _builds_dir(Path(dest_var))
+    builds_dir.mkdir(parents=True, exist_ok=True)
+    final = builds_dir / build.name
+    if final.resolve() == build:
+        raise StoreError(f"{build_dir} is already under {dest_var}")
+    if final.is_dir():
+        return Shipped(final, already=True)
+    incoming = Path(tempfile.mkdtemp(prefix=f".incoming-{build.name}-", dir=builds_dir))
+    incoming.rmdir()
+    shipped = Shipped(final)
+    try:
+        _copy_tree(build, incoming, shipped, link)
+        os.replace(incoming, final)
+    except BaseException:
+        shutil.rmtree(incoming, ignore_errors=True)
+        raise
+    _fsync_dir(builds_dir)
+    return shipped
+
+
+# --------------------------------------------------------------------------- a remote mirror
+
+#: The graph of a remote store that says which release it holds (``kg release`` / ``/healthz``).
+RELEASE_GRAPH = "urn:x-kg:release"
+_RELEASE = ox.NamedNode(RELEASE_GRAPH)
+_BUILD_ID = ox.NamedNode("urn:x-kg:build-id")
+#: Graphs up to this size (N-Triples) are replaced in one request (atomic per graph on Virtuoso).
+WHOLE_GRAPH_BYTES = 64 << 20
+
+
+@dataclass
+class Mirrored:
+    build_id: str
+    graphs: dict[str, int] = field(default_factory=dict)  # graph → triples copied
+    dropped: list[str] = field(default_factory=list)  # graphs the remote had that the release has not
+
+
+def mirrored_release(target: Store) -> str | None:
+    """The release id a remote store says it holds (written by :func:`mirror`), or None."""
+    rows = target.query(f"SELECT ?id WHERE {{ GRAPH <{RELEASE_GRAPH}> {{ <{RELEASE_GRAPH}> <{_BUILD_ID.value}> ?id }} }}")
+    for row in rows:  # type: ignore[union-attr]  # a SELECT gives solutions
+        return str(row["id"].value)
+    return None
+
+
+def mirror(build_dir: str | Path, target: Store, *, progress: Callable[[str], None] | None = None) -> Mirrored:
+    """Make the remote ``target`` hold what the release ``build_dir`` holds, graph by graph.
+
+    Each named graph is replaced (in one request up to :data:`WHOLE_GRAPH_BYTES`, else dropped
+    and loaded in pieces); graphs the release no longer has are dropped; the release id goes
+    into :data:`RELEASE_GRAPH` last, so a reader of that graph sees the id of a release whose
+    graphs are all there. Readers of the remote store may see some graphs of the new release and
+    some of the old while this runs: a remote store has no atomic switch (docs/scaling.md).
+    """
+    build = Path(build_dir).resolve()
+    result = Mirrored(build.name)
+    with OxigraphStore(build, read_only=True) as source, tempfile.TemporaryDirectory(prefix="kg-mirror-") as spool:
+        wanted = source.graphs()
+        for graph in wanted:
+            # each graph through a file: an import's graph may be larger than memory should hold
+            path = Path(spool) / "graph.nt"
+            source.native.dump(output=str(path), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+            size = path.stat().st_size
+            if progress:
+                progress(f"copying <{graph}> ({size} bytes)")
+            if size <= WHOLE_GRAPH_BYTES:
+                target.replace_graph(graph, ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES))
+            else:
+                target.update(f"DROP SILENT GRAPH <{graph}>")
+                target.bulk_load(path=path, format="ntriples", graph=graph)
+            with path.open("rb") as handle:
+                result.graphs[graph] = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+        if next(iter(source.native.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
+            # every source is its own named graph; a store's default graph has no portable name
+            raise StoreError(f"release {build.name} has triples in its default graph: a remote mirror takes named graphs only")
+    for graph in target.graphs():
+        if graph not in result.graphs and graph != RELEASE_GRAPH:
+            target.update(f"DROP SILENT GRAPH <{graph}>")
+            result.dropped.append(graph)
+    target.replace_graph(RELEASE_GRAPH, [ox.Triple(_RELEASE, _BUILD_ID, ox.Literal(build.name))])
+    target.flush()
+    return result

@@ -21,10 +21,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kg.settings import Settings
 from kg.store.pool import Pool, StreamAborted
-from kg.web.context import AppContext
+from kg.web.context import PINNED_BUILD, AppContext
 from kg.web.http import HTTPProblem, error, routing_error, validation_problem
 from kg.web.site import api_docs, facade, pages, publishing
 from kg.web.sparql import graph_store
@@ -59,6 +60,39 @@ def _quiet_stream_aborts() -> None:
         logger.addFilter(_QuietAbort())
 
 
+RELEASE_HEADER = "KG-Release"
+
+
+class PinRelease:
+    """Pin the served build for the whole of each request and name it in a ``KG-Release`` header.
+
+    A replica promoted while a request runs (``kg release promote``) answers that request from the
+    build it started with, whole, and the next one from the new build; the header says which, so a
+    client or a load balancer can tell the release of every answer."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        build = self.settings.current_store()
+        token = PINNED_BUILD.set(build)
+        release = build.name.encode("latin-1") if build is not None else b""
+
+        async def send_with_release(message: Message) -> None:
+            if message["type"] == "http.response.start" and release:
+                message["headers"] = [*message.get("headers", []), (RELEASE_HEADER.lower().encode(), release)]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_release)
+        finally:
+            PINNED_BUILD.reset(token)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The whole server as an ASGI app, configured by ``settings`` (default: from the environment).
 
@@ -75,9 +109,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = Pool(settings.pool_size, timeout=settings.query_timeout, writable=settings.writable)
+        pool = Pool(
+            settings.pool_size,
+            timeout=settings.query_timeout,
+            writable=settings.writable,
+            wait=min(settings.worker_wait, settings.query_timeout),
+            long_after=settings.long_query_after,
+            max_long=settings.long_query_limit,
+            max_long_per_client=settings.max_long_per_client,
+        )
         await pool.start()
         context.pool = pool
+        context.warm()  # no cold start: the first request after a build is as fast as the next
         log.info(
             "serving %s (%s, %d worker process(es), timeout %g s)",
             settings.store_path,
@@ -101,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
     )
     app.state.kg = context
+    app.add_middleware(PinRelease, settings=settings)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=["*"],
@@ -108,7 +152,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Accept", "Authorization", "Content-Type", "Range", "If-None-Match", "If-Modified-Since", "If-Range"],
         expose_headers=[
             "Content-Type", "Content-Length", "Location", "Vary", "WWW-Authenticate",
-            "Link", "X-Total-Count", "ETag", "Last-Modified", "Content-Location", "Content-Range", "Accept-Ranges",
+            "Link", "X-Total-Count", "ETag", "X-Cache", "Last-Modified", "Content-Location", "Content-Range", "Accept-Ranges",
+            RELEASE_HEADER,
         ],
         max_age=86400,
     )
@@ -134,9 +179,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz(request: Request) -> PlainTextResponse:
+        """``ok release <id>`` (200) naming the release served, or ``no store`` (503): what a load
+        balancer's health check and ``kg release which`` on a replica read."""
         state: AppContext = request.app.state.kg
         store = state.store_dir()
-        return PlainTextResponse(f"ok {store}\n" if store else "no store\n", status_code=200 if store else 503)
+        return PlainTextResponse(f"ok release {store.name}\n" if store else "no store\n", status_code=200 if store else 503)
 
     app.include_router(sparql.router)
     app.include_router(graph_store.router)

@@ -1,7 +1,8 @@
 """HTTP for every face of the server: errors (plain text for the SPARQL protocol, RFC 9457
 ``application/problem+json`` for the site), conditional requests (ETag / ``If-None-Match`` / 304,
 ``Last-Modified``), content negotiation (``Accept`` with q-values, one parser) and the language of
-labels (``?lang=`` / ``Accept-Language``).
+labels (``?lang=`` / ``Accept-Language``), and CSV made safe for spreadsheets
+(:func:`spreadsheet_csv`: a cell that would run as a formula gets a leading ``'``).
 
 Content negotiation chooses which serialisation answers a request, from ``Accept`` or an explicit
 ``format=`` / ``output=`` parameter. Three families of offers, built on :mod:`kg.formats`, each in the
@@ -21,9 +22,12 @@ CONSTRUCT; ``json`` is SPARQL JSON or JSON-LD), or media types.
 
 from __future__ import annotations
 
+import codecs
+import csv
 import hashlib
+import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -41,6 +45,7 @@ from starlette.routing import Match, Mount
 from kg import formats
 from kg.formats import Format
 from kg.read import common
+from kg.readmodel import Deadline
 
 # --------------------------------------------------------------------------- plain-text errors (SPARQL protocol)
 
@@ -399,6 +404,10 @@ def vary(response: Response, *fields: str) -> Response:
 
 def read_problem(request: Request, exc: Exception, *, invalid_status: int = 422) -> JSONResponse | None:
     """The problem response for the read side's errors (None for other exceptions)."""
+    if isinstance(exc, Deadline):
+        return problem(
+            503, "Service Unavailable", f"{exc}; try again, or narrow the request", instance=str(request.url), headers={"Retry-After": "5"}
+        )
     if isinstance(exc, common.NotFound):
         return problem(404, "Not Found", str(exc), kind="not-found", instance=str(request.url))
     if isinstance(exc, common.InvalidParameter):
@@ -523,3 +532,58 @@ def request_lang(request: Request, default: str = "en") -> str:
 
 def valid_lang(tag: str | None) -> bool:
     return bool(tag and _LANG_TAG.match(tag))
+
+
+# --------------------------------------------------------------------------- CSV meant for spreadsheets
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"): text starting with = + - @,
+# tab or carriage return. A number (-12.5, +3e2) is not one and stays a number.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def spreadsheet_cell(value: str) -> str:
+    """``value`` as a spreadsheet shows it and never runs it: a leading ``'`` before a cell that
+    starts like a formula (OWASP's advice); every other value, numbers included, unchanged."""
+    if value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_csv(body: bytes) -> bytes:
+    """A CSV document (RFC 4180, as the SPARQL CSV results format writes it: CRLF, quoted where
+    needed) with every cell passed through :func:`spreadsheet_cell`, the header included. For CSV
+    downloads meant for people (the named queries' CSV, REST CSV); ``/sparql`` CSV stays exact."""
+    text = body.decode("utf-8")
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in csv.reader(io.StringIO(text, newline=""), strict=True):
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return out.getvalue().encode("utf-8")
+
+
+def _complete_records_end(text: str) -> int:
+    """Where the last complete CSV record of ``text`` ends (after its CRLF): a CRLF counts only
+    outside quotes, and in RFC 4180 a quote inside a field is doubled, so an even number of quotes
+    before a CRLF means it ends a record. 0 when no record is complete yet."""
+    end = text.rfind("\r\n")
+    while end >= 0:
+        if text.count('"', 0, end) % 2 == 0:
+            return end + 2
+        end = text.rfind("\r\n", 0, end)
+    return 0
+
+
+async def spreadsheet_csv_chunks(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """:func:`spreadsheet_csv` over a streamed CSV answer: each chunk's complete records are
+    rewritten and sent, the incomplete tail waits for the next chunk (memory: one record plus a chunk)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    pending = ""
+    async for chunk in chunks:
+        pending += decoder.decode(chunk)
+        end = _complete_records_end(pending)
+        if end:
+            done, pending = pending[:end], pending[end:]
+            yield spreadsheet_csv(done.encode("utf-8"))
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield spreadsheet_csv(pending.encode("utf-8"))

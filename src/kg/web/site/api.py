@@ -22,6 +22,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from kg.model.namespaces import DCT, FOAF, KG, PROV, RDFS, SCHEMA, SDGO, SKOS, VCARD, XSD
+from kg.read import model as read_model
 
 # aliased: make_router's route handlers are named organisations, programmes, projects, sdgs
 from kg.read import organisations as read_organisations
@@ -30,7 +31,7 @@ from kg.read import programmes as read_programmes
 from kg.read import projects as read_projects
 from kg.read import sdgs as read_sdgs
 from kg.web.context import AppContext
-from kg.web.http import ProblemRoute, negotiate, request_lang, vary
+from kg.web.http import ProblemRoute, StoreUnavailable, negotiate, request_lang, vary
 
 __all__ = ["CONTEXT", "make_router"]
 
@@ -160,7 +161,7 @@ CONTEXT: dict[str, Any] = {
             "goalCode", "goalRef", "linkedTargets", "position", "quantityText", "inGraphs", "projects",
             "projectCount", "totalProjectCount", "broaderChain", "schemeLevel", "roles", "fundedByThis",
             "page", "perPage", "limit", "offset", "links", "lang", "organisations", "totals", "byProgramme",
-            "byCountry", "bySdg", "byStartYear", "year", "names",
+            "byCountry", "bySdg", "byStartYear", "year", "names", "facets", "snippet", "highlight", "score", "suggestedSdgs", "suggestedCount", "count",
         )
     },
 }
@@ -619,10 +620,15 @@ def make_router(facade: AppContext) -> APIRouter:
             str | None,
             Query(max_length=200, description="free text: every word must appear in the title, acronym, full name, description or key (case-insensitive)", examples=["migrants"]),
         ] = None,
+        organisation_type: Annotated[
+            str | None, Query(max_length=100, description="a participant's organisation type (`HES`, `PRC`, `REC`...), from the read model")
+        ] = None,
+        role: Annotated[str | None, Query(max_length=100, description="a participant's role (`coordinator`, `participant`, `funder`...)")] = None,
         sort: Annotated[
-            Literal["title", "-title", "start", "-start", "end", "-end", "acronym", "-acronym"],
-            Query(description="sort key; `-` for descending"),
-        ] = "title",
+            Literal["relevance", "title", "-title", "start", "-start", "end", "-end", "acronym", "-acronym"] | None,
+            Query(description="sort key; `-` for descending; default: `relevance` (BM25) with `q`, else `title`"),
+        ] = None,
+        facets: Annotated[bool, Query(description="add facet counts (country, sdg, programme, year, organisationType, role) under the other filters")] = False,
         page: PageParam = None,
         per_page: PerPageParam = None,
         limit: LimitParam = None,
@@ -631,24 +637,36 @@ def make_router(facade: AppContext) -> APIRouter:
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
         size, start, page_style = _paging(page, per_page, limit, offset)
-        items, total = read_projects.list_projects(
-            facade.store(),
-            country=country,
-            sdg=sdg,
-            programme=programme,
-            organisation=organisation,
-            year_from=year_from,
-            year_to=year_to,
-            q=q,
-            sort=sort,
-            limit=size,
-            offset=start,
-            lang=language,
-            settings=settings,
-        )
+        counted = None
+        rm = facade.read_model()
+        if rm is not None:
+            items, total, counted = read_model.list_projects(
+                rm, timeout=settings.query_timeout, country=country, sdg=sdg, programme=programme,
+                organisation=organisation, year_from=year_from, year_to=year_to, q=q,
+                organisation_type=organisation_type, role=role, sort=sort, limit=size, offset=start,
+                lang=language, facets=facets, settings=settings,
+            )
+        else:
+            items, total = read_projects.list_projects(
+                facade.store(),
+                country=country,
+                sdg=sdg,
+                programme=programme,
+                organisation=organisation,
+                year_from=year_from,
+                year_to=year_to,
+                q=q,
+                sort=sort if sort not in (None, "relevance") else "title",
+                limit=size,
+                offset=start,
+                lang=language,
+                settings=settings,
+            )
         links = _links(request, total, size, start, page_style)
         _page_headers(response, links, total)
         extra: dict[str, Any] = {"limit": size, "offset": start, "links": links}
+        if counted is not None:
+            extra["facets"] = counted
         if page_style:
             extra |= {"page": start // size + 1, "perPage": size}
         return _collection(request, language, items, total, **extra)
@@ -695,9 +713,15 @@ def make_router(facade: AppContext) -> APIRouter:
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
         size, start, page_style = _paging(page, per_page, limit, offset)
-        items, total = read_organisations.list_organisations(
-            facade.store(), q=q, country=country, funder=funder, limit=size, offset=start, lang=language, settings=settings
-        )
+        rm = facade.read_model()
+        if rm is not None:
+            items, total = read_model.list_organisations(
+                rm, timeout=settings.query_timeout, q=q, country=country, funder=funder, limit=size, offset=start, lang=language, settings=settings
+            )
+        else:
+            items, total = read_organisations.list_organisations(
+                facade.store(), q=q, country=country, funder=funder, limit=size, offset=start, lang=language, settings=settings
+            )
         links = _links(request, total, size, start, page_style)
         _page_headers(response, links, total)
         extra: dict[str, Any] = {"limit": size, "offset": start, "links": links}
@@ -762,7 +786,11 @@ def make_router(facade: AppContext) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        goals = read_sdgs.list_sdgs(facade.store(), language, used_only=used)
+        rm = facade.read_model()
+        if rm is not None:
+            goals = read_model.list_sdgs(rm, language, used_only=used, timeout=settings.query_timeout)
+        else:
+            goals = read_sdgs.list_sdgs(facade.store(), language, used_only=used)
         return _collection(request, language, goals, len(goals))
 
     @router.get(
@@ -778,7 +806,11 @@ def make_router(facade: AppContext) -> APIRouter:
         lang: LangParam = None,
     ) -> dict[str, Any]:
         language = lang_of(request, lang)
-        doc = read_sdgs.get_sdg(facade.store(), code, language, settings=settings)
+        rm = facade.read_model()
+        if rm is not None:
+            doc = read_model.get_sdg(rm, code, language, timeout=settings.query_timeout, settings=settings)
+        else:
+            doc = read_sdgs.get_sdg(facade.store(), code, language, settings=settings)
         return {"@context": CONTEXT, "lang": language, **doc}
 
     @router.get(
@@ -790,7 +822,11 @@ def make_router(facade: AppContext) -> APIRouter:
     )
     def countries(request: Request, lang: LangParam = None) -> dict[str, Any]:
         language = lang_of(request, lang)
-        items = places.list_countries(facade.store(), language)
+        rm = facade.read_model()
+        if rm is not None:
+            items = read_model.list_countries(rm, language, timeout=settings.query_timeout)
+        else:
+            items = places.list_countries(facade.store(), language)
         return _collection(request, language, items, len(items))
 
     @router.get(
@@ -818,8 +854,39 @@ def make_router(facade: AppContext) -> APIRouter:
     )
     def stats(request: Request, lang: LangParam = None) -> dict[str, Any]:
         language = lang_of(request, lang)
-        data = statistics.statistics(facade.store(), language)
+        rm = facade.read_model()
+        if rm is not None:
+            data = read_model.statistics(rm, language, timeout=settings.query_timeout)
+        else:
+            data = statistics.statistics(facade.store(), language)
         return {"@context": CONTEXT, "@id": str(request.url), "lang": language, **data}
+
+    @router.get(
+        "/search",
+        summary="Typeahead: projects, organisations, programmes, countries and places matching words",
+        description=(
+            "Every word as a prefix (diacritics folded), ranked by BM25 and then by project count, with the "
+            "match highlighted (`<mark>`). Served from the release's read model; the `@id`s can go into a "
+            "SPARQL `VALUES` block (see the README)."
+        ),
+        responses={503: {"description": "the release has no read model, or the read ran past the time limit"}},
+    )
+    def search(
+        request: Request,
+        q: Annotated[str, Query(min_length=1, max_length=200, description="words, the last one typed so far", examples=["erasm"])],
+        kind: Annotated[
+            list[Literal["project", "organisation", "programme", "country", "place"]] | None,
+            Query(description="only these kinds (repeatable)"),
+        ] = None,
+        limit: Annotated[int, Query(ge=1, le=50, description="at most this many suggestions")] = 10,
+        lang: LangParam = None,
+    ) -> dict[str, Any]:
+        language = lang_of(request, lang)
+        rm = facade.read_model()
+        if rm is None:
+            raise StoreUnavailable("search needs the release's read model (kg-read.sqlite): rebuild with `kg build`")
+        items = read_model.search(rm, q, limit=limit, kinds=kind, lang=language, timeout=settings.query_timeout)
+        return _collection(request, language, items, len(items))
 
     @router.get(
         "/context.jsonld",

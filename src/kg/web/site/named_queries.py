@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kg.read.queries import NamedQuery, QueryParameterError
 from kg.store.base import StoreError, serialize_result
-from kg.web.context import AppContext
-from kg.web.http import ProblemRoute, negotiate, problem
+from kg.store.pool import JobError, JobTimeout
+from kg.web.context import AppContext, store_or_503, streamed
+from kg.web.http import ProblemRoute, negotiate, problem, spreadsheet_csv, spreadsheet_csv_chunks
 
 __all__ = ["make_router"]
 
@@ -199,7 +200,7 @@ def make_router(facade: AppContext) -> APIRouter:
             406: {"description": "no acceptable format for this query's results"},
         },
     )
-    def run_query(
+    async def run_query(
         request: Request,
         name: Annotated[str, Path(description="the query's name (its file name without .rq)", examples=["projects-for-sdg"])],
         format: Annotated[str | None, Query(description="output format, overriding Accept", examples=["csv"])] = None,
@@ -229,6 +230,8 @@ def make_router(facade: AppContext) -> APIRouter:
                 instance=str(request.url),
                 invalid_params=problems,
             )
+        if facade.pool is not None:
+            return await _through_pool(request, q, sparql, format)
         try:
             result = facade.store().query(sparql)
         except StoreError as exc:
@@ -262,9 +265,56 @@ def make_router(facade: AppContext) -> APIRouter:
                 )
             chosen = offers[media]
         body = serialize_result(result, chosen)
+        if chosen == "csv":  # a download for spreadsheets: no cell runs as a formula (/sparql CSV stays exact)
+            body = spreadsheet_csv(body)
         headers = {"Vary": "Accept", "Cache-Control": "public, no-cache"}
         if chosen in ("csv", "tsv"):
             headers["Content-Disposition"] = f'inline; filename="{q.name}.{chosen}"'
         return Response(body, media_type=MEDIA[chosen], headers=headers)
+
+    async def _through_pool(request: Request, q: NamedQuery, sparql: str, format: str | None) -> Response:
+        """The query on the server's worker pool, under the same deadline as /sparql (a query past it
+        is stopped, its worker replaced, and the client gets 503 problem+json with Retry-After)."""
+        if format is not None and format.strip():
+            name = format.strip().lower()
+            results_name = RESULT_NAMES.get(name) or (RESULT_OFFERS.get(negotiate(name, list(RESULT_OFFERS)) or "") if "/" in name else None)
+            graph_name = GRAPH_NAMES.get(name) or (GRAPH_OFFERS.get(negotiate(name, list(GRAPH_OFFERS)) or "") if "/" in name else None)
+        else:
+            accept = request.headers.get("accept")
+            media_r, media_g = negotiate(accept, list(RESULT_OFFERS)), negotiate(accept, list(GRAPH_OFFERS))
+            results_name = RESULT_OFFERS[media_r] if media_r else None
+            graph_name = GRAPH_OFFERS[media_g] if media_g else None
+        job = {"op": "query", "store": str(store_or_503(request)), "query": sparql, "results_format": results_name, "graph_format": graph_name}
+        try:
+            running = await facade.running_pool().run(job)
+        except JobTimeout as exc:
+            return problem(
+                503, "Service Unavailable", f"query {q.name!r}: {exc}; the time limit is {facade.settings.query_timeout:g} s",
+                instance=str(request.url), headers={"Retry-After": "5"},
+            )
+        except JobError as exc:
+            if exc.status == 406:
+                is_graph = exc.extra.get("kind") == "graph"
+                names_ = GRAPH_NAMES if is_graph else RESULT_NAMES
+                if format is not None and format.strip():
+                    kind = "CONSTRUCT/DESCRIBE" if is_graph else "SELECT/ASK"
+                    return problem(
+                        400, "Invalid parameter", f"format {format!r} does not fit a {kind} query; use one of {', '.join(sorted(names_))}",
+                        kind="invalid-parameter", instance=str(request.url), invalid_params=[("format", f"one of {', '.join(sorted(names_))}")],
+                    )
+                offers = GRAPH_OFFERS if is_graph else RESULT_OFFERS
+                return problem(
+                    406, "Not Acceptable", "no acceptable format; this query can answer in " + ", ".join(dict.fromkeys(offers)),
+                    instance=str(request.url), headers={"Vary": "Accept"},
+                )
+            return problem(exc.status, "Query failed", f"query {q.name!r} failed: {exc.message}", instance=str(request.url))
+        chosen = graph_name if running.kind == "graph" else results_name
+        assert chosen is not None
+        headers = {"Vary": "Accept", "Cache-Control": "public, no-cache"}
+        if chosen in ("csv", "tsv"):
+            headers["Content-Disposition"] = f'inline; filename="{q.name}.{chosen}"'
+        # CSV is a download for spreadsheets: no cell runs as a formula (/sparql CSV stays exact)
+        rewrite = (spreadsheet_csv, spreadsheet_csv_chunks) if chosen == "csv" else None
+        return await streamed(request, running, MEDIA[chosen], headers, rewrite=rewrite)
 
     return router

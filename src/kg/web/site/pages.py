@@ -9,7 +9,9 @@ no CDN, no external requests. Entity documents (``/doc/...``) are rendered here 
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import math
 import pathlib
@@ -18,6 +20,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import jinja2
+import markupsafe
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
@@ -25,12 +28,14 @@ from fastapi.routing import APIRoute
 from kg.model.namespaces import KG, PREFIXES
 from kg.model.uris import Minter
 from kg.read import common, entities, places, statistics
+from kg.read import model as read_model
 
 # aliased: make_router's route handlers are named organisations, programmes, projects, sdgs
 from kg.read import organisations as read_organisations
 from kg.read import programmes as read_programmes
 from kg.read import projects as read_projects
 from kg.read import sdgs as read_sdgs
+from kg.readmodel import Deadline
 from kg.store.base import Store
 from kg.web.context import AppContext
 from kg.web.http import StoreUnavailable, request_lang, valid_lang
@@ -109,6 +114,12 @@ def _static_version() -> str:
 _ENV: jinja2.Environment | None = None
 
 
+def marked(snippet: str) -> markupsafe.Markup:
+    """A search snippet as HTML: its text escaped, only the ``<mark>`` highlights kept as tags."""
+    escaped = str(markupsafe.escape(snippet))
+    return markupsafe.Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
+
+
 def environment() -> jinja2.Environment:
     global _ENV
     if _ENV is None:
@@ -119,6 +130,7 @@ def environment() -> jinja2.Environment:
             lstrip_blocks=True,
         )
         env.filters["curie"] = curie
+        env.filters["marked"] = marked
         env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
         env.globals["SCHEME_LEVEL_NAMES"] = SCHEME_LEVEL_NAMES
         env.globals["LANGUAGES"] = LANGUAGES
@@ -222,6 +234,19 @@ TERM_KINDS = {
 }
 
 
+# facet name → the /projects query parameter its links set
+_FACET_PARAM = {"country": "country", "sdg": "sdg", "programme": "programme", "year": "year_from"}
+
+
+def _facet_href(filters: dict[str, Any], name: str, value: Any) -> str:
+    chosen = dict(filters, page=None)
+    if name == "year":
+        chosen |= {"year_from": value, "year_to": value}
+    else:
+        chosen[_FACET_PARAM[name]] = value
+    return "/projects?" + urlencode({k: v for k, v in chosen.items() if v})
+
+
 def editor_vocabulary(store: Store, base: str) -> dict[str, Any]:
     """What the query editor completes: every known prefix (``kg`` → its namespace) and the terms
     the ontology graph declares, as prefixed names with their kind, English label and definition."""
@@ -275,6 +300,10 @@ def make_router(facade: AppContext) -> APIRouter:
                     response = error_page(facade, request, 503, "The graph is not available", str(exc))
                     response.headers["Retry-After"] = "30"
                     return response
+                except Deadline as exc:  # a read past the query timeout: stopped, and said so
+                    response = error_page(facade, request, 503, "This page took too long", f"{exc}; try again, or narrow the list")
+                    response.headers["Retry-After"] = "5"
+                    return response
 
             return handler
 
@@ -291,9 +320,18 @@ def make_router(facade: AppContext) -> APIRouter:
     @router.get("/", response_class=HTMLResponse)
     def home(request: Request, query: str | None = None) -> Response:
         lang = request_lang(request)
-        store = facade.store()
-        stats = statistics.statistics(store, lang)
-        recent, _ = read_projects.list_projects(store, sort="-start", limit=5, lang=lang)
+        rm = facade.read_model()
+        timeout = facade.settings.query_timeout
+        if rm is not None:
+            stats = read_model.statistics(rm, lang, timeout=timeout)
+            recent, _, _ = read_model.list_projects(rm, timeout=timeout, sort="-start", limit=5, lang=lang)
+        else:
+            stats = statistics.statistics(facade.store(), lang)
+            recent, _ = read_projects.list_projects(facade.store(), sort="-start", limit=5, lang=lang)
+        try:
+            vocab = vocabulary(facade.store())
+        except StoreUnavailable:  # with updates enabled only the worker opens the store: no completions
+            vocab = {"prefixes": {}, "terms": []}
         queries = []
         for q in facade.queries().values():
             try:
@@ -303,7 +341,7 @@ def make_router(facade: AppContext) -> APIRouter:
             queries.append({"name": q.name, "summary": q.summary, "description": q.description, "sparql": text})
         return render(
             facade, request, "home.html", lang=lang, stats=stats, recent=recent, queries=queries,
-            query=query, vocabulary=vocabulary(store),
+            query=query, vocabulary=vocab,
         )
 
     @router.get("/projects", response_class=HTMLResponse)
@@ -316,11 +354,13 @@ def make_router(facade: AppContext) -> APIRouter:
         organisation: str | None = None,
         year_from: str | None = None,
         year_to: str | None = None,
-        sort: str = "title",
+        sort: str | None = None,
         page: str | None = None,
     ) -> Response:
         lang = request_lang(request)
-        store = facade.store()
+        rm = facade.read_model()
+        sort = sort or ("relevance" if q and q.strip() and rm is not None else "title")
+        timeout = facade.settings.query_timeout
         per_page = 20
         page_no = max(1, _int_param(page) or 1)
         filters = {
@@ -330,31 +370,58 @@ def make_router(facade: AppContext) -> APIRouter:
         error = None
         items: list[dict[str, Any]] = []
         total = 0
+        facets: dict[str, list[dict[str, Any]]] | None = None
         try:
             y0, y1 = _int_param(year_from), _int_param(year_to)
             if year_from and y0 is None:
                 raise common.InvalidParameter("year_from", f"{year_from!r} is not a year")
             if year_to and y1 is None:
                 raise common.InvalidParameter("year_to", f"{year_to!r} is not a year")
-            items, total = read_projects.list_projects(
-                store, q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
-                year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
-                lang=lang, settings=facade.settings,
-            )
+            if rm is not None:
+                items, total, facets = read_model.list_projects(
+                    rm, timeout=timeout, q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
+                    year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
+                    lang=lang, facets=True, settings=facade.settings,
+                )
+            else:
+                items, total = read_projects.list_projects(
+                    facade.store(), q=q, country=country, sdg=sdg, programme=programme, organisation=organisation,
+                    year_from=y0, year_to=y1, sort=sort, limit=per_page, offset=(page_no - 1) * per_page,
+                    lang=lang, settings=facade.settings,
+                )
         except common.InvalidParameter as exc:
             error = exc
         pages = max(1, math.ceil(total / per_page))
+        try:
+            programmes = read_programmes.programme_tree(facade.store(), lang)
+        except StoreUnavailable:  # updates enabled: the read model's programmes, flat
+            programmes = [{"@id": f["@id"], "label": f["label"], "key": f["value"]} for f in (facets or {}).get("programme", [])]
+        if rm is not None:
+            countries = read_model.list_countries(rm, lang, timeout=timeout)
+            goals = read_model.list_sdgs(rm, lang, used_only=True, timeout=timeout)
+        else:
+            countries = places.list_countries(facade.store(), lang)
+            goals = read_sdgs.list_sdgs(facade.store(), lang, used_only=True)
+        links = {
+            name: [f | {"href": _facet_href(filters, name, f["value"])} for f in values]
+            for name, values in (facets or {}).items()
+            if name in _FACET_PARAM
+        }
         return render(
             facade, request, "projects.html", lang=lang, status=422 if error else 200,
             items=items, total=total, page=page_no, pages=pages, filters=filters, error=error,
-            programmes=read_programmes.programme_tree(store, lang), sorts=read_projects.PROJECT_SORTS,
-            countries=places.list_countries(store, lang), sdgs=read_sdgs.list_sdgs(store, lang, used_only=True),
+            programmes=programmes, sorts=read_model.PROJECT_SORTS if rm is not None else read_projects.PROJECT_SORTS,
+            countries=countries, sdgs=goals, facets=links,
         )
 
     @router.get("/organisations", response_class=HTMLResponse)
     def organisations(request: Request, q: str | None = None) -> Response:
         lang = request_lang(request)
-        items, total = read_organisations.list_organisations(facade.store(), q=q, limit=1000, lang=lang)
+        rm = facade.read_model()
+        if rm is not None:
+            items, total = read_model.list_organisations(rm, timeout=facade.settings.query_timeout, q=q, limit=1000, lang=lang)
+        else:
+            items, total = read_organisations.list_organisations(facade.store(), q=q, limit=1000, lang=lang)
         return render(facade, request, "organisations.html", lang=lang, items=items, total=total, q=q)
 
     @router.get("/programmes", response_class=HTMLResponse)
@@ -365,21 +432,91 @@ def make_router(facade: AppContext) -> APIRouter:
     @router.get("/sdgs", response_class=HTMLResponse)
     def sdgs(request: Request) -> Response:
         lang = request_lang(request)
-        return render(facade, request, "sdgs.html", lang=lang, goals=read_sdgs.list_sdgs(facade.store(), lang))
+        rm = facade.read_model()
+        if rm is not None:
+            goals = read_model.list_sdgs(rm, lang, timeout=facade.settings.query_timeout)
+        else:
+            goals = read_sdgs.list_sdgs(facade.store(), lang)
+        return render(facade, request, "sdgs.html", lang=lang, goals=goals)
 
     @router.get("/sdgs/{code}", response_class=HTMLResponse)
     def sdg(request: Request, code: Annotated[str, Path()]) -> Response:
         lang = request_lang(request)
         try:
-            doc = read_sdgs.get_sdg(facade.store(), code, lang, settings=facade.settings)
+            rm = facade.read_model()
+            if rm is not None:
+                doc = read_model.get_sdg(rm, code, lang, timeout=facade.settings.query_timeout, settings=facade.settings)
+            else:
+                doc = read_sdgs.get_sdg(facade.store(), code, lang, settings=facade.settings)
         except common.NotFound as exc:
             return error_page(facade, request, 404, "Not found", str(exc))
         return render(facade, request, "sdg.html", lang=lang, sdg=doc)
 
+    def _stats(lang: str) -> dict[str, Any]:
+        rm = facade.read_model()
+        if rm is not None:
+            return read_model.statistics(rm, lang, timeout=facade.settings.query_timeout)
+        return statistics.statistics(facade.store(), lang)
+
+    @router.get("/explore", response_class=HTMLResponse)
+    def explore(request: Request) -> Response:
+        """Pictures of the release: projects per start year (a chart), with its data as CSV."""
+        lang = request_lang(request)
+        stats = _stats(lang)
+        return render(facade, request, "explore.html", lang=lang, years=stats["byStartYear"], countries=stats["byCountry"])
+
+    @router.get("/explore/network", response_class=HTMLResponse)
+    def explore_network(request: Request, organisation: str | None = None) -> Response:
+        """The co-partnership network of one organisation (its partners, and their links), with CSV."""
+        lang = request_lang(request)
+        rm = facade.read_model()
+        if rm is None:
+            return error_page(facade, request, 503, "No read model", "this release has no read model: rebuild it with `kg build`")
+        if not organisation:
+            items, _ = read_model.list_organisations(rm, timeout=facade.settings.query_timeout, limit=1, lang=lang)
+            with rm.read(facade.settings.query_timeout) as con:
+                top = con.execute("SELECT key FROM organisation WHERE key IS NOT NULL ORDER BY project_count DESC, key LIMIT 1").fetchone()
+            organisation = top[0] if top else (items[0]["@id"] if items else "")
+        try:
+            net = read_model.partners(rm, str(organisation), lang, timeout=facade.settings.query_timeout)
+        except common.InvalidParameter as exc:
+            return error_page(facade, request, 404, "Not found", str(exc))
+        if request.query_params.get("format") == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(("source", "target", "projects"))
+            me = net["organisation"]["@id"]
+            writer.writerows((me, p["@id"], p["projects"]) for p in net["partners"])
+            writer.writerows((lk["source"], lk["target"], lk["projects"]) for lk in net["links"])
+            return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": 'attachment; filename="co-partnership-network.csv"'})
+        return render(facade, request, "network.html", lang=lang, net=net, key=organisation)
+
+    @router.get("/explore/{name}.csv")
+    def explore_csv(request: Request, name: str) -> Response:
+        stats = _stats(request_lang(request))
+        rows: list[tuple[str, ...]]
+        if name == "projects-per-year":
+            rows = [("year", "projects"), *((str(y["year"]), str(y["projectCount"])) for y in stats["byStartYear"])]
+        elif name == "projects-per-country":
+            rows = [
+                ("country", "iso2", "iso3", "label", "projects"),
+                *((c["@id"], c.get("iso2") or "", c.get("iso3") or "", c["label"], str(c["projectCount"])) for c in stats["byCountry"]),
+            ]
+        else:
+            return error_page(facade, request, 404, "Not found", f"no download {name}.csv; try projects-per-year.csv or projects-per-country.csv")
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerows(rows)
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
     @router.get("/countries", response_class=HTMLResponse)
     def countries(request: Request) -> Response:
         lang = request_lang(request)
-        return render(facade, request, "countries.html", lang=lang, countries=places.list_countries(facade.store(), lang))
+        rm = facade.read_model()
+        if rm is not None:
+            countries = read_model.list_countries(rm, lang, timeout=facade.settings.query_timeout)
+        else:
+            countries = places.list_countries(facade.store(), lang)
+        return render(facade, request, "countries.html", lang=lang, countries=countries)
 
     @router.get("/countries/{code}", response_class=HTMLResponse)
     def country(request: Request, code: Annotated[str, Path()]) -> Response:

@@ -63,7 +63,7 @@ async def get_graph(request: Request) -> Response:
         "format": offer.name,
     }
     running = await run_job(request, job)
-    return streamed(request, running, offer.media_type, {"Vary": "Accept"})
+    return await streamed(request, running, offer.media_type, {"Vary": "Accept"})
 
 
 @router.put("/store")
@@ -110,9 +110,11 @@ async def _write(request: Request, method: str) -> Response:
         job["data"] = await read_body(request, state.settings.max_upload_bytes)
         job["base_iri"] = graph
     job["store"] = str(store_or_503(request))
+    job["writes"] = str(state.settings.writes_dir)  # kept in the writes journal (kg.store.writes)
+    job["link"] = str(state.settings.store_path)
     running = await run_job(request, job)
     outcome = json.loads(await running.read_all() or b"{}")
-    state.forget_graphs()
+    state.wrote()
     if outcome.get("created"):
         return Response(status_code=201, headers={"Location": str(request.url)})
     return Response(status_code=204)

@@ -98,14 +98,19 @@ def tokens(text: str) -> list[Token]:
 
 def query_form(text: str) -> str | None:
     """SELECT, CONSTRUCT, DESCRIBE or ASK — the first keyword after the prologue; None if unclear."""
-    toks = [t for t in tokens(text) if t.kind not in ("ws", "comment")]
-    i = 0
-    while i < len(toks):
-        word = toks[i].text.upper() if toks[i].kind == "name" else ""
+    skip = 0
+    for m in _TOKEN.finditer(text):  # lazily: the form is near the start, the text may be long
+        kind = m.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        if skip:
+            skip -= 1
+            continue
+        word = m.group().upper() if kind == "name" else ""
         if word == "BASE":
-            i += 2
+            skip = 1
         elif word == "PREFIX":
-            i += 3
+            skip = 2
         elif word in ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK"):
             return word
         else:

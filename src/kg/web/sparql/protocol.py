@@ -25,11 +25,12 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from kg.store.cache import Entry, etag_for
 from kg.store.pool import JobError
 from kg.web import http
 from kg.web.context import app_context, require_write, run_job, store_or_503, streamed
 from kg.web.http import GRAPH, RESULTS, HTTPProblem, error, read_body
-from kg.web.sparql import guard
+from kg.web.sparql import guard, limits
 from kg.web.sparql.service_description import service_description
 
 router = APIRouter()
@@ -168,8 +169,17 @@ def _not_acceptable(form: str, offers: tuple[http.Offer, ...], accept: str | Non
     )
 
 
+def _limits(request: Request) -> limits.Limits:
+    settings = app_context(request).settings
+    return limits.Limits(settings.max_query_length, settings.max_query_depth, settings.max_triple_patterns)
+
+
 async def _query(request: Request, query: str, params: _Params) -> Response:
     state = app_context(request)
+    try:
+        limits.check(query, _limits(request))
+    except limits.QueryTooComplex as exc:
+        return error(400, exc.message)
     try:
         guard.check_remote_access(query, state.settings.service_allowlist)
     except guard.Refused as exc:
@@ -184,11 +194,28 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
     default_graphs = _graph_iris(params, "default-graph-uri")
     named_graphs = _graph_iris(params, "named-graph-uri")
     dataset_given = bool(default_graphs or named_graphs)
+    store = store_or_503(request)
+    base_iri = str(request.url.replace(query="", fragment=""))  # relative IRIs resolve against the endpoint
+    key = (
+        query, "\x1e".join(default_graphs), "\x1e".join(named_graphs), "1" if dataset_given else "0",
+        f"{results.name} {results.media_type}" if results else "", f"{graph.name} {graph.media_type}" if graph else "",
+        base_iri, str(store), state.generation,
+    )
+    etag = etag_for(key)
+    headers = {"Vary": "Accept", "ETag": etag}
+    if http.etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    cache = state.results.for_release(str(store))
+    hit = cache.get(key) if cache.max_bytes else None
+    if hit is not None:
+        return Response(
+            b"" if request.method == "HEAD" else hit.body, media_type=hit.media_type, headers={**headers, "X-Cache": "hit"}
+        )
     job = {
         "op": "query",
-        "store": str(store_or_503(request)),
+        "store": str(store),
         "query": query,
-        "base_iri": str(request.url.replace(query="", fragment="")),  # relative IRIs resolve against the endpoint
+        "base_iri": base_iri,
         "default_graph": default_graphs if dataset_given else None,
         "named_graphs": named_graphs if dataset_given else None,
         "results_format": results.name if results else None,
@@ -202,7 +229,13 @@ async def _query(request: Request, query: str, params: _Params) -> Response:
         return _not_acceptable("CONSTRUCT/DESCRIBE" if kind == "graph" else "SELECT/ASK", offers, accept, fmt)
     chosen = graph if running.kind == "graph" else results
     assert chosen is not None
-    return streamed(request, running, chosen.media_type, {"Vary": "Accept"})
+    generation = state.generation
+
+    def keep(body: bytes) -> None:
+        if cache.max_bytes and state.generation == generation:  # no write happened meanwhile
+            cache.put(key, Entry(body, chosen.media_type, etag))
+
+    return await streamed(request, running, chosen.media_type, {**headers, "X-Cache": "miss"}, whole=keep)
 
 
 async def _service_description(request: Request, params: _Params) -> Response:
@@ -218,6 +251,7 @@ async def _service_description(request: Request, params: _Params) -> Response:
         graphs,
         writable=state.settings.writable,
         federated=bool(state.settings.service_allowlist),
+        cache_bytes=state.settings.cache_bytes,
         format=offer.name,
     )
     if request.method == "HEAD":
@@ -231,6 +265,10 @@ async def _service_description(request: Request, params: _Params) -> Response:
 async def _update(request: Request, update: str, params: _Params) -> Response:
     require_write(request)
     state = app_context(request)
+    try:
+        limits.check(update, _limits(request), update=True)
+    except limits.QueryTooComplex as exc:
+        return error(400, exc.message.replace("The query", "The update"))
     using, using_named = _graph_iris(params, "using-graph-uri"), _graph_iris(params, "using-named-graph-uri")
     if using or using_named:
         update = _with_protocol_dataset(update, using, using_named)
@@ -243,12 +281,14 @@ async def _update(request: Request, update: str, params: _Params) -> Response:
         {
             "op": "update",
             "store": str(store_or_503(request)),
+            "writes": str(state.settings.writes_dir),
+            "link": str(state.settings.store_path),
             "update": update,
             "base_iri": str(request.url.replace(query="", fragment="")),
         },
     )
     running.close()
-    state.forget_graphs()
+    state.wrote()
     return Response(status_code=204)
 
 

@@ -1,6 +1,7 @@
 """The SPARQL 1.1 Service Description of ``/sparql`` (answered to a GET without a query).
 
-It states the endpoint, the languages (SPARQL 1.1 Query; Update only when a token enables it),
+It states the endpoint, how answers are cached and validated (an ``rdfs:comment``: per release,
+``ETag`` / ``If-None-Match`` → 304), the languages (SPARQL 1.1 Query; Update only when a token enables it),
 every result format (W3C ``formats:`` IRIs), the features (``sd:UnionDefaultGraph`` — the
 default graph is the union of the named graphs —, ``sd:EmptyGraphs``, and
 ``sd:BasicFederatedQuery`` when a SERVICE allowlist is configured), simple entailment, and
@@ -52,6 +53,7 @@ def service_description(
     writable: bool,
     federated: bool,
     format: str = "turtle",
+    cache_bytes: int = 0,
     title: str = "EU-funded projects knowledge graph: SPARQL 1.1 endpoint",
 ) -> bytes:
     """The description serialised in ``format`` (a :mod:`kg.store` RDF format name)."""
@@ -67,6 +69,15 @@ def service_description(
         ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")),
         ox.Triple(service, _sd("feature"), _sd("EmptyGraphs")),
     ]
+    caching = (
+        f"Answers are cached per release (up to {cache_bytes // (1 << 20)} MiB, least recently used first out) "
+        "and every answer has an ETag: send it back in If-None-Match to get 304 Not Modified while the "
+        "release (and, with updates enabled, the data) is unchanged. A new release or a write starts afresh."
+        if cache_bytes
+        else "Every answer has an ETag: send it back in If-None-Match to get 304 Not Modified while the "
+        "release (and, with updates enabled, the data) is unchanged."
+    )
+    triples.append(ox.Triple(service, ox.NamedNode(PREFIXES["rdfs"] + "comment"), ox.Literal(caching, language="en")))
     if writable:
         triples.append(ox.Triple(service, _sd("supportedLanguage"), _sd("SPARQL11Update")))
         triples += [ox.Triple(service, _sd("inputFormat"), ox.NamedNode(FORMATS + f)) for f in _INPUT_FORMATS]

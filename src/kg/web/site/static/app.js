@@ -67,6 +67,25 @@
           if (items.length) out.appendChild(list);
         })
         .catch(function () { if (mine === seq) out.textContent = "Search is unavailable."; });
+      /* typeahead over the rest of the graph: organisations, programmes, countries and places */
+      var more = document.getElementById("search-suggestions");
+      if (!more) return;
+      var kinds = ["organisation", "programme", "country", "place"].map(function (k) { return "&kind=" + k; }).join("");
+      fetch("/api/search?limit=6&q=" + encodeURIComponent(q) + kinds, { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (body) {
+          if (mine !== seq) return;
+          more.textContent = "";
+          var list = el("ul");
+          (body.items || []).forEach(function (s) {
+            list.appendChild(el("li", {}, [
+              el("a", { href: pageHref(s["@id"]), text: s.label }),
+              el("span", { "class": "tag", text: s["@type"] })
+            ]));
+          });
+          if ((body.items || []).length) more.appendChild(list);
+        })
+        .catch(function () { if (mine === seq) more.textContent = ""; });
     }
 
     input.addEventListener("input", function () {
