@@ -181,7 +181,8 @@ def test_the_seed_case_legal_form_no_address_vs_bare_name_with_country_and_town_
 
 
 def test_a_review_decision_survives_every_later_import(seed_build: Path, tmp_path: Path):
-    """A person's reject (data/organisation-reviews.yaml) keeps the pair apart in every later import."""
+    """A person's reject (data/organisation-reviews.yaml) keeps the pair apart in every later import;
+    an accept is stated by every later build (owl:sameAs) and applied by every later import."""
     import shutil
 
     data = tmp_path / "data"
@@ -194,6 +195,16 @@ def test_a_review_decision_survives_every_later_import(seed_build: Path, tmp_pat
         assert organisations_of(var, "2015-1-IT01-KA101-000000") == {ID + "organisation/it-cesie-palermo"}, name
     rules = values(var, f"SELECT ?r WHERE {{ ?m kg:matchedOrganisation <{ID}organisation/cesie> ; kg:matchOutcome \"distinct\" ; kg:matchRule ?r }}", "r")
     assert rules == {"review"}
+    # changed to accept: the next build states the two nodes are one (owl:sameAs, no URI changes) ...
+    run_kg("orgs", "review", "--accept", "it-cesie-palermo=cesie", "--data-dir", str(data), "--var-dir", str(var), check=True)
+    run_kg("build", "--data-dir", str(data), "--var-dir", str(var), check=True)
+    same = f"SELECT ?o WHERE {{ <{ID}organisation/it-cesie-palermo> <http://www.w3.org/2002/07/owl#sameAs> ?o }}"
+    assert values(var, same, "o") == {ID + "organisation/cesie"}
+    # ... and the next import attaches the occurrence to the known node, by the review's rule
+    run_import(Settings(var_dir=var, data_dir=data), "erasmus", [write_erasmus_xlsx(tmp_path / "cesie.xlsx", cesie_row())], name="cesie")
+    assert organisations_of(var, "2015-1-IT01-KA101-000000") == {ID + "organisation/cesie"}
+    linked = f"SELECT ?r WHERE {{ ?m kg:matchedOrganisation <{ID}organisation/cesie> ; kg:matchOutcome \"linked\" ; kg:matchRule ?r }}"
+    assert values(var, linked, "r") == {"review"}
 
 
 def test_one_node_lists_every_source_its_aliases_and_decisions(cordis_then_erasmus: Path):
