@@ -179,3 +179,29 @@ def test_co_partnership_counts_agree_with_sparql(imported: Path) -> None:
         )
         want = {r["o2"].value: int(r["n"].value) for r in rows}
     assert want and {p["@id"]: p["projects"] for p in net["partners"]} == want
+
+
+def test_an_import_suggests_sdgs_in_its_own_inferred_graph_never_as_stated(imported: Path) -> None:
+    """Issue 16: imported projects get the Aurora queries' suggestions as kg build gives curated ones,
+    in the import's own inferred graph (removed with it), never as kg:sdg; the read model shows them apart."""
+    release = releases.current(imported)
+    assert release is not None
+    graph = "https://w3id.org/euprojects/graph/inferred/sdg-suggestions/cordis/head"
+    with OxigraphStore(release, read_only=True) as store:
+        rows = store.query(
+            "PREFIX kg: <https://w3id.org/euprojects/def#>\n"
+            f"SELECT ?p ?goal WHERE {{ GRAPH <{graph}> {{ ?s a kg:SdgSuggestion ; kg:suggestionFor ?p ; kg:suggestedGoal ?goal }} }}"
+        )
+        found = {(r["p"].value, r["goal"].value) for r in rows}
+        assert found and all(p.startswith("https://w3id.org/euprojects/id/project/") for p, _ in found)
+        stated = store.query(f"PREFIX kg: <https://w3id.org/euprojects/def#>\nASK {{ GRAPH <{graph}> {{ ?x kg:sdg ?g }} }}")
+        assert not bool(stated)
+        leaked = store.query(
+            "PREFIX kg: <https://w3id.org/euprojects/def#>\n"
+            f"ASK {{ GRAPH <{graph}> {{ ?s kg:suggestionFor ?p ; kg:suggestedGoal ?g }} ?p kg:sdg ?g }}"
+        )
+        assert not bool(leaked)  # the CORDIS sample states no SDG: every suggestion is only a suggestion
+    rm = ReadModel(release / FILE)
+    with rm.read(5) as con:
+        suggested = con.execute("SELECT COUNT(*) FROM project_sdg WHERE suggested = 1").fetchone()[0]
+    assert suggested >= len({p for p, _ in found})

@@ -132,7 +132,7 @@ def _run_import(
         f"[green]Imported[/green] {result.projects} projects into <{result.graph}>: {result.graph_triples} triples "
         f"(store: {result.store_triples}); organisations: {result.organisations_new} new, "
         f"{result.organisations_merged} merged with known ones, {result.matches} linking decisions recorded; "
-        f"{result.seconds:.1f}s"
+        f"{result.sdg_suggestions} SDG targets suggested (inferred, apart from stated SDGs); {result.seconds:.1f}s"
     )
     if result.rejects_path:
         repaired = f", {len(result.repairs)} value(s) repaired" if result.repairs else ""

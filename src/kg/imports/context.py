@@ -23,6 +23,8 @@ from kg.imports.tables import CellError, Row, TableFile, find_control, strip_con
 from kg.linking.countries import CountryTable, UnknownCountry
 from kg.linking.organisations import Occurrence, OrganisationRegistry
 from kg.linking.reviews import load_reviews, reviews_path
+from kg.linking.sdg_queries import Matcher, default_matcher
+from kg.linking.sdg_suggestions import record_texts, suggestion_quads
 from kg.linking.sdgs import SdgKos
 from kg.mapping import (
     MappingContext,
@@ -32,7 +34,7 @@ from kg.mapping import (
 )
 from kg.model.errors import RecordsInvalid
 from kg.model.records import PIC_KEYS, OrganisationMatch, ProjectRecord, SchemeConcept, SubjectConcept
-from kg.model.uris import Minter, matches_graph_of
+from kg.model.uris import Minter, matches_graph_of, suggestions_graph_of
 from kg.settings import Settings
 
 CODE_LANGUAGE = "zxx"  # ISO 639-2 "no linguistic content": a concept's label that is only its code
@@ -104,6 +106,7 @@ class ImportResult:
     rejects_path: Path | None  # the report: every reject, then every repair (one CSV row each)
     seconds: float
     repairs: list[Reject] = field(default_factory=list)  # values changed but kept (``strip_control``)
+    sdg_suggestions: int = 0  # suggested SDG targets written into the import's inferred suggestions graph
 
 
 @dataclass
@@ -280,6 +283,12 @@ class ImportContext:
         self.progress = progress
         self.minter = Minter(settings.base_uri)
         self.matches_graph = matches_graph_of(graph)  # organisation-linking decisions: an inferred graph of their own
+        # SDG suggestions for the imported projects (the Aurora queries, as kg build makes them for the
+        # curated ones): an inferred graph of their own, removed with the import; never kg:sdg
+        self.suggestions_graph = suggestions_graph_of(graph)
+        self.matcher: Matcher | None = default_matcher(str(settings.sdg_queries_dir)) if settings.sdg_suggestions else None
+        self.suggestions = 0
+        self._queries_described: set[str] = set()
         self.countries = _CachedCountries(CountryTable.from_file(settings.country_table))
         self.scheme = load_programme_scheme(settings.programmes_file)
         self.curated_concept_ids = frozenset(c.id for c in self.scheme.concepts)
@@ -520,6 +529,8 @@ class ImportContext:
             del self.mapping.errors[errors_before:]
             return Outcome.REJECTED
         self.writer.write(quads)
+        if self.matcher is not None:
+            self._suggest(record)
         assert self.mapping.source_keys is not None  # an import's mapping context is made with them
         source_key = self.mapping.source_keys.get(file)
         for m, where in matches:
@@ -534,6 +545,22 @@ class ImportContext:
             self.matches += 1
         self.projects += 1
         return Outcome.LOADED
+
+
+    def _suggest(self, record: ProjectRecord) -> None:
+        """The project's SDG suggestions into :attr:`suggestions_graph`; each query line that fired is
+        described once per import."""
+        assert self.matcher is not None
+        quads, summary = suggestion_quads(
+            [(self.minter.project(record), record_texts(record))], self.matcher, base_uri=self.settings.base_uri, graph=self.suggestions_graph
+        )
+        if not quads:
+            return
+        subjects = [str(q.subject) for q in quads]  # <iri>: every subject here is a named node
+        fresh = [q for q, s in zip(quads, subjects) if s not in self._queries_described or "/sdg-suggestion/" in s]
+        self._queries_described.update(s for s in subjects if "/sdg-suggestion/" not in s)
+        self.writer.write(fresh)
+        self.suggestions += int(summary.get("suggestions", 0))
 
 
 class Source(Protocol):

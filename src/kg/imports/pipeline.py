@@ -78,7 +78,7 @@ from kg.mapping import (
     map_source_document,
     map_subject_concepts,
 )
-from kg.model.uris import Minter, matches_graph_of, slugify
+from kg.model.uris import Minter, matches_graph_of, slugify, suggestions_graph_of
 from kg.readmodel import derive_release
 from kg.settings import Settings
 from kg.store import releases
@@ -113,12 +113,12 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
         finally:
             del source_store
         store = ox.Store(str(build_dir))
-        for name in (graph, matches_graph_of(graph)):  # the import's graph and its linking decisions
+        for name in (graph, matches_graph_of(graph), suggestions_graph_of(graph)):  # the import's graph, its inferred graphs
             node = ox.NamedNode(name)
             if store.contains_named_graph(node):
                 store.remove_graph(node)
         return store
-    imported = {e["graph"] for e in entries} | {matches_graph_of(e["graph"]) for e in entries}
+    imported = {g for e in entries for g in (e["graph"], matches_graph_of(e["graph"]), suggestions_graph_of(e["graph"]))}
     store = ox.Store(str(build_dir))
     failure: str | None = None
     try:
@@ -478,6 +478,7 @@ def _run_locked(
             rejects_path=rejects_path,
             seconds=time.perf_counter() - started,
             repairs=ctx.repairs,
+            sdg_suggestions=ctx.suggestions,
         )
     except ImportFailed:
         raise

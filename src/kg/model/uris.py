@@ -101,6 +101,12 @@ class Minter:
         return self.graph("vocab/eu-country")
 
 
+def suggestions_graph_of(import_graph: str) -> str:
+    """``…/graph/import/cordis/he`` → ``…/graph/inferred/sdg-suggestions/cordis/he`` (the SDG suggestions
+    for its projects: inferred, apart from its facts, removed with it)."""
+    return import_graph.replace("/graph/import/", "/graph/inferred/sdg-suggestions/", 1)
+
+
 def matches_graph_of(import_graph: str) -> str:
     """``…/graph/import/cordis/he`` → ``…/graph/inferred/organisation-matches/cordis/he`` (its decisions)."""
     return import_graph.replace("/graph/import/", "/graph/inferred/organisation-matches/", 1)

@@ -200,7 +200,7 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
         f"""SELECT ?proj ?goal ?target ?score WHERE {{ GRAPH ?g {{
   ?s a kg:SdgSuggestion ; kg:suggestionFor ?proj ; kg:suggestedGoal ?goal .
   OPTIONAL {{ ?s kg:suggestedTarget ?target }} OPTIONAL {{ ?s kg:score ?score }} }}
-  FILTER(STRENDS(STR(?g), "{SUGGESTIONS_GRAPH_TAIL}")) }}""",
+  FILTER(STRENDS(STR(?g), "{SUGGESTIONS_GRAPH_TAIL}") || CONTAINS(STR(?g), "{SUGGESTIONS_GRAPH_TAIL}/")) }}""",
     ):
         pid = pids.get(proj.value)
         if pid is None:
