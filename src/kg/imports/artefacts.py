@@ -183,7 +183,9 @@ ARTEFACT_QUEUE = 2  # chunks waiting for the loader: bounds the memory mapping c
 ARTEFACT_COMPRESSLEVEL = 1
 
 
-ARTEFACT_SHARDS = os.environ.get("KG_BENCH_ARTEFACT_SHARDS") == "1"  # bench only: see docs/benchmarks.md
+# each chunk goes to the loader as a shard file, ``bulk_load(path=…)``, not as bytes: on the same 10k-project
+# CORDIS N-Quads it cost 9.6–11.4 CPU-s against 11.7–12.5 for bytes (bench/load_strategies.py, docs/benchmarks.md)
+ARTEFACT_SHARDS = True
 
 
 class Artefact:
