@@ -96,7 +96,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--projects", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--work", type=Path, default=Path("/tmp/read-bench"))
-    ap.add_argument("--before-src", type=Path, default=ROOT.parent / "main" / "src", help="the code before the read model")
+    ap.add_argument(
+        "--before-src", type=Path, default=None,
+        help="a src/ of the code before the read model (e.g. `git archive 6b74b9f src | tar -x -C /tmp/before`); without it no 'before' is run",
+    )
     ap.add_argument("--before-timeout", type=float, default=60.0)
     ap.add_argument("--skip-before", action="store_true")
     ap.add_argument("--concurrency", type=int, default=16)
@@ -154,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     logdir = work / "logs"
     logdir.mkdir(exist_ok=True)
-    if not args.skip_before:
+    if not args.skip_before and args.before_src is not None:
         before: dict[str, Any] = {}
         for name, paths in routes.items():
             srv = server(var, args.before_src, logdir, "before")

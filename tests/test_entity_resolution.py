@@ -82,3 +82,11 @@ def test_the_evaluation_figures_regenerate(tmp_path: Path):
     assert "| legal-form | same |" in text and "| same-name-other-country | different |" in text
     precision = float(text.split("**Precision ")[1].split(",")[0])
     assert precision >= 0.95
+
+
+def test_external_identifiers_are_links():
+    from kg.mapping import identifier_link
+
+    assert identifier_link("ror", "03bnmw459") == identifier_link("ror", "https://ror.org/03bnmw459") == "https://ror.org/03bnmw459"
+    assert identifier_link("wikidata", "Q152171") == "http://www.wikidata.org/entity/Q152171"
+    assert identifier_link("vat", "IT1") is None

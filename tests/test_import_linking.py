@@ -87,7 +87,7 @@ def test_a_cordis_participant_in_an_erasmus_partner_list_is_one_node(cordis_then
 
 def test_the_merge_is_recorded_with_rule_and_evidence(cordis_then_erasmus: Path):
     rows = select(cordis_then_erasmus, f"""SELECT ?decision ?rule ?evidence ?where ?doc WHERE {{
-        GRAPH <{BASE}graph/import/erasmus/platform> {{ ?m a kg:OrganisationMatch ; kg:matchedOrganisation <{POTSDAM}> ;
+        GRAPH <{BASE}graph/inferred/organisation-matches/erasmus/platform> {{ ?m a kg:OrganisationMatch ; kg:matchedOrganisation <{POTSDAM}> ;
           kg:occurrenceOrganisation <{POTSDAM}> ; kg:matchDecision ?decision ; kg:matchRule ?rule ; kg:matchEvidence ?evidence ;
           kg:sourceLocation ?where ; prov:wasDerivedFrom ?doc }} }}""")
     [m] = [r for r in rows if r["where"] == "synthetic.xlsx:2"]
@@ -95,6 +95,8 @@ def test_the_merge_is_recorded_with_rule_and_evidence(cordis_then_erasmus: Path)
     assert "name 'Universität Potsdam' ~ 'UNIVERSITAET POTSDAM' (key 'universitat potsdam')" in m["evidence"]
     assert "country DEU = DEU" in m["evidence"] and "city 'Potsdam' = 'Potsdam'" in m["evidence"]
     assert m["doc"] == ID + "source/erasmus-platform-synthetic"
+    # the decisions are inferred: a graph of their own, apart from the import's source facts
+    assert not select(cordis_then_erasmus, f"SELECT ?m WHERE {{ GRAPH <{BASE}graph/import/erasmus/platform> {{ ?m a kg:OrganisationMatch }} }}")
 
 
 def test_the_golm_campus_is_the_university_linked_by_the_score(cordis_then_erasmus: Path):
@@ -139,7 +141,8 @@ def test_one_node_whichever_source_comes_first(seed_build: Path, tmp_path: Path)
     assert org in organisations_of(var, "101163161")  # CORDIS's occurrence merged into the node the platform minted
     assert org == ID + "organisation/de-universitaet-potsdam-golm"  # the first key that minted it wins
     assert values(var, f"SELECT ?pic WHERE {{ <{org}> kg:pic ?pic }}", "pic") == {"999854855"}
-    rule = values(var, f"SELECT ?r WHERE {{ GRAPH <{BASE}graph/import/cordis/he> {{ ?m kg:matchedOrganisation <{org}> ; kg:matchDecision \"merged\" ; kg:matchRule ?r }} }}", "r")
+    decisions = f"{BASE}graph/inferred/organisation-matches/cordis/he"
+    rule = values(var, f"SELECT ?r WHERE {{ GRAPH <{decisions}> {{ ?m kg:matchedOrganisation <{org}> ; kg:matchDecision \"merged\" ; kg:matchRule ?r }} }}", "r")
     assert rule == {"name-country-city"}
 
 
@@ -178,7 +181,8 @@ def test_the_seed_case_legal_form_no_address_vs_bare_name_with_country_and_town_
 
 
 def test_a_review_decision_survives_every_later_import(seed_build: Path, tmp_path: Path):
-    """A person's reject (data/organisation-reviews.yaml) keeps the pair apart in every later import."""
+    """A person's reject (data/organisation-reviews.yaml) keeps the pair apart in every later import;
+    an accept is stated by every later build (owl:sameAs) and applied by every later import."""
     import shutil
 
     data = tmp_path / "data"
@@ -191,3 +195,28 @@ def test_a_review_decision_survives_every_later_import(seed_build: Path, tmp_pat
         assert organisations_of(var, "2015-1-IT01-KA101-000000") == {ID + "organisation/it-cesie-palermo"}, name
     rules = values(var, f"SELECT ?r WHERE {{ ?m kg:matchedOrganisation <{ID}organisation/cesie> ; kg:matchOutcome \"distinct\" ; kg:matchRule ?r }}", "r")
     assert rules == {"review"}
+    # changed to accept: the next build states the two nodes are one (owl:sameAs, no URI changes) ...
+    run_kg("orgs", "review", "--accept", "it-cesie-palermo=cesie", "--data-dir", str(data), "--var-dir", str(var), check=True)
+    run_kg("build", "--data-dir", str(data), "--var-dir", str(var), check=True)
+    same = f"SELECT ?o WHERE {{ <{ID}organisation/it-cesie-palermo> <http://www.w3.org/2002/07/owl#sameAs> ?o }}"
+    assert values(var, same, "o") == {ID + "organisation/cesie"}
+    # ... and the next import attaches the occurrence to the known node, by the review's rule
+    run_import(Settings(var_dir=var, data_dir=data), "erasmus", [write_erasmus_xlsx(tmp_path / "cesie.xlsx", cesie_row())], name="cesie")
+    assert organisations_of(var, "2015-1-IT01-KA101-000000") == {ID + "organisation/cesie"}
+    linked = f"SELECT ?r WHERE {{ ?m kg:matchedOrganisation <{ID}organisation/cesie> ; kg:matchOutcome \"linked\" ; kg:matchRule ?r }}"
+    assert values(var, linked, "r") == {"review"}
+
+
+def test_one_node_lists_every_source_its_aliases_and_decisions(cordis_then_erasmus: Path):
+    """The organisation's API answer (kg.read.organisations.get_organisation): every source graph
+    with its projects, the other spellings with the graph stating each, and the linking decisions."""
+    from kg.read.organisations import get_organisation
+    from kg.store.oxigraph import OxigraphStore
+
+    with OxigraphStore(cordis_then_erasmus / "store", read_only=True) as store:
+        doc = get_organisation(store, POTSDAM)
+    graphs = {s["graph"]: s["projectCount"] for s in doc["sources"]}
+    assert graphs[f"{BASE}graph/import/cordis/he"] >= 1 and graphs[f"{BASE}graph/import/erasmus/platform"] >= 2
+    assert {"label": "Universität Potsdam", "graphs": [f"{BASE}graph/import/erasmus/platform"]} in doc["aliases"]
+    assert {p["@id"] for p in doc["projects"]} >= {ID + "project/101163161", ID + f"project/{SYNTHETIC}", ID + "project/EACEA-159061"}
+    assert any(d["outcome"] == "linked" and d["rule"] == "fellegi-sunter" and d["score"] >= 0.99 for d in doc["linkingDecisions"])

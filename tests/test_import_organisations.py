@@ -148,3 +148,36 @@ def test_curated_organisations_are_known(tmp_path: Path):
     r.register_seed([record], lambda text: ITA if text == "IT" else None)
     by_pic = r.resolve(Occurrence(name="CESIE", country=ITA, country_code="IT", city="PALERMO", pic="999999999", facts={}))
     assert by_pic.id == "cesie" and by_pic.matches[0].rule == "pic"  # a merge across sources: recorded
+
+
+def test_curated_identifiers_link_and_conflicting_ones_forbid(tmp_path: Path):
+    """A curated record states an Erasmus+ OID and a ROR link (made-up values): an occurrence with the
+    same OID is that organisation whatever its name; one with the same name, country and city but
+    another OID is a different organisation, and the decision says why."""
+    from kg.model.records import Organisation, ProjectRecord, Source
+
+    record = ProjectRecord(
+        id="x",
+        source=Source(path="sources/x.txt"),
+        title="x",
+        organisations=[Organisation(id="alfa", name="Associazione Alfa APS", country="IT", city="Catania",
+                                    identifiers={"oid": "E10000001", "ror": "https://ror.org/000000000"})],
+    )
+    r = registry(tmp_path / "r.sqlite", ERASMUS)
+    r.register_seed([record], lambda text: ITA if text == "IT" else None)
+    same = r.resolve(Occurrence(name="ALFA", country=ITA, country_code="IT", city=None, facts={}, identifiers={"oid": "E10000001"}))
+    assert same.id == "alfa" and [(m.rule, m.decided) for m in same.matches] == [("identifier", "linked")]
+    assert "oid E10000001 agrees" in same.matches[0].evidence
+    other = r.resolve(Occurrence(name="Associazione Alfa", country=ITA, country_code="IT", city="Catania", facts={}, identifiers={"oid": "E19999999"}))
+    assert other.id != "alfa" and other.new
+    assert any(m.other == "alfa" and m.rule == "identifier-conflict" and m.decided == "distinct" for m in other.matches)
+
+
+def test_an_unknown_identifier_scheme_is_refused():
+    from pydantic import ValidationError
+
+    from kg.model.records import Organisation
+
+    with pytest.raises(ValidationError, match="'duns' is not an identifier scheme"):
+        Organisation(id="a", name="A", identifiers={"duns": "1"})
+    assert Organisation(id="a", name="A", identifiers={"registry:it": "12345678901"}).identifiers == {"registry:it": "12345678901"}

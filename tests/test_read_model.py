@@ -16,6 +16,15 @@ from kg.store import OxigraphStore, releases
 from kgtesting import SHARED, run_kg
 
 
+def stated(value):
+    """The answer without what only the read model shows (issue 16's suggested SDGs, marked apart)."""
+    if isinstance(value, dict):
+        return {k: stated(v) for k, v in value.items() if k not in ("suggestedSdgs", "suggestedCount")}
+    if isinstance(value, (list, tuple)):
+        return type(value)(stated(v) for v in value)
+    return value
+
+
 @pytest.fixture(scope="module")
 def release(seed_build: Path) -> Path:
     current = releases.current(seed_build)
@@ -46,16 +55,16 @@ def test_the_release_has_its_read_model_built_once(release: Path) -> None:
 
 @pytest.mark.parametrize("lang", ["en", "it"])
 def test_statistics_countries_and_sdgs_agree_with_sparql(store, rm, lang) -> None:
-    assert model.statistics(rm, lang, timeout=10) == statistics.statistics(store, lang)
-    assert model.list_countries(rm, lang, timeout=10) == places.list_countries(store, lang)
+    assert stated(model.statistics(rm, lang, timeout=10)) == statistics.statistics(store, lang)
+    assert stated(model.list_countries(rm, lang, timeout=10)) == places.list_countries(store, lang)
     for used in (True, False):
-        assert model.list_sdgs(rm, lang, used_only=used, timeout=10) == sdgs.list_sdgs(store, lang, used_only=used)
+        assert stated(model.list_sdgs(rm, lang, used_only=used, timeout=10)) == sdgs.list_sdgs(store, lang, used_only=used)
 
 
 @pytest.mark.parametrize("code", ["10", "4", "10.2", "4.4", "17"])
 def test_sdg_documents_agree_with_sparql(store, rm, code) -> None:
     settings = Settings.from_env()
-    assert model.get_sdg(rm, code, "en", timeout=10, settings=settings) == sdgs.get_sdg(store, code, "en", settings=settings)
+    assert stated(model.get_sdg(rm, code, "en", timeout=10, settings=settings)) == sdgs.get_sdg(store, code, "en", settings=settings)
 
 
 FILTERS = [
@@ -76,12 +85,27 @@ def test_project_listings_agree_field_by_field(store, rm, filters, sort) -> None
     want, want_total = projects.list_projects(store, sort=sort, limit=50, settings=settings, **filters)
     got, total, _ = model.list_projects(rm, timeout=10, sort=sort, limit=50, settings=settings, **filters)
     assert total == want_total
-    assert got == want
+    assert stated(got) == want
 
 
 def test_organisation_listings_agree(store, rm) -> None:
     for kwargs in ({}, {"funder": True}, {"funder": False}, {"country": "IT"}):
-        assert model.list_organisations(rm, timeout=10, limit=100, **kwargs) == organisations.list_organisations(store, limit=100, **kwargs)
+        assert stated(model.list_organisations(rm, timeout=10, limit=100, **kwargs)) == organisations.list_organisations(store, limit=100, **kwargs)
+
+
+def test_suggested_sdgs_are_the_inferred_graph_marked_apart(store, rm) -> None:
+    rows = store.query(
+        "PREFIX kg: <https://w3id.org/euprojects/def#> SELECT DISTINCT ?p ?g WHERE { GRAPH ?graph { ?s a kg:SdgSuggestion ; "
+        'kg:suggestionFor ?p ; kg:suggestedGoal ?g } FILTER(STRENDS(STR(?graph), "graph/inferred/sdg-suggestions")) }'
+    )
+    want = {(r["p"].value, r["g"].value) for r in rows}
+    with rm.read(10) as con:
+        got = set(con.execute("SELECT p.uri, s.sdg FROM project_sdg s JOIN project p ON p.pid = s.pid WHERE s.suggested = 1 AND s.sdg = s.goal"))
+    assert got == want
+    items, _, _ = model.list_projects(rm, timeout=10, limit=100)
+    assert any(i.get("suggestedSdgs") for i in items) == bool(want)
+    for item in items:  # never mixed into the stated ones: those are kg:sdg only, with no score
+        assert all("score" in x for x in item.get("suggestedSdgs", [])) and not any("score" in x for x in item["sdgs"])
 
 
 def test_search_ranks_folds_diacritics_and_highlights(rm) -> None:
@@ -125,14 +149,14 @@ def test_an_import_promotes_a_release_with_its_read_model(imported: Path) -> Non
     rm = ReadModel(release / FILE)
     with OxigraphStore(release, read_only=True) as store:
         stats = model.statistics(rm, timeout=10)
-        assert stats == statistics.statistics(store)
+        assert stated(stats) == statistics.statistics(store)
         assert stats["totals"]["projects"] > 100  # the curated five and the imported hundred
         for kwargs in ({"country": "DE"}, {"country": "FR", "sort": "-start"}, {"organisation": rm_org_key(rm)}):
             want, want_total = projects.list_projects(store, limit=40, **kwargs)
             got, total, facets = model.list_projects(rm, timeout=10, limit=40, facets=True, **kwargs)
-            assert (got, total) == (want, want_total)
+            assert (stated(got), total) == (want, want_total)
             assert facets is not None and facets["role"]  # CORDIS participants have roles
-        assert model.list_organisations(rm, timeout=10, limit=200, country="DE") == organisations.list_organisations(store, limit=200, country="DE")
+        assert stated(model.list_organisations(rm, timeout=10, limit=200, country="DE")) == organisations.list_organisations(store, limit=200, country="DE")
 
 
 def rm_org_key(rm: ReadModel) -> str:

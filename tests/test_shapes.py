@@ -146,10 +146,12 @@ MSG_VAT_FORM = (
     "or digits, without spaces or punctuation, e.g. DE129517720: check it against the source."
 )
 MSG_MATCH_RULE = (
-    'An organisation match needs exactly one rule (kg:matchRule): "pic", "name-country-city" or "name-country".'
+    'An organisation match needs exactly one rule (kg:matchRule): "pic", "identifier", "identifier-conflict", '
+    '"country-conflict", "name-country-city", "fellegi-sunter", "review" or "name-country".'
 )
 MSG_MATCH_DECISION = (
-    'A merged match (kg:matchDecision "merged", by rule "pic" or "name-country-city") has the same organisation as '
+    'A merged match (kg:matchDecision "merged", by rule "pic", "identifier", "name-country-city", "fellegi-sunter" or '
+    '"review") has the same organisation as '
     'kg:matchedOrganisation and kg:occurrenceOrganisation; a "not-merged" match has two different ones. Name and '
     "country alone never merge."
 )

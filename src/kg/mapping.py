@@ -816,3 +816,11 @@ def map_organisation_match(
     if source_key:
         o.uri(u, PROV.wasDerivedFrom, m.source(source_key))
     return o.result()
+
+
+def map_matches_graph(ctx: MappingContext, matches_graph: str, import_graph: str) -> list[Quad] | list[str]:
+    """The graph of an import's organisation-linking decisions (inferred), derived from the import's graph."""
+    o = _sink(ctx, matches_graph)
+    o.uri(matches_graph, RDF.type, PROV.Entity)
+    o.uri(matches_graph, PROV.wasInfluencedBy, import_graph)  # (wasDerivedFrom names source documents only)
+    return o.result()

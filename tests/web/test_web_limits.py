@@ -135,7 +135,7 @@ def _wait_for_workers(server: Server, n: int = 2) -> None:
             time.sleep(0.3)  # and have said they are ready
             return
         time.sleep(0.05)
-    raise AssertionError("the pool did not get its workers back")
+    raise AssertionError(f"the pool did not get its workers back: {_pids(server)}")
 
 
 def _busiest(pids: set[int]) -> int:

@@ -17,8 +17,9 @@ from typing import Any
 from kg.curated import load_model
 from kg.extract.compare import Comparer, FieldResult
 from kg.extract.pages import curated_for, extract_page
-from kg.extract.sdg_suggest import suggest_for_record
+from kg.extract.sdg_suggest import aurora_for_record
 from kg.linking.countries import default_table
+from kg.linking.sdg_queries import default_matcher
 from kg.linking.sdgs import default_kos
 from kg.model.records import ProjectRecord
 from kg.settings import Settings
@@ -109,7 +110,7 @@ def evaluate_seeds(settings: Settings) -> Evaluation:
         ambiguities += [(ex.source_path, str(a)) for a in ex.ambiguities]
         if curated.sdgs:
             record = {k: v for k, v in ex.record.items() if k != "sdgs"}
-            suggested = [x["target"] for x in suggest_for_record(record, comparer.kos)]
+            suggested = [x["target"] for x in aurora_for_record(record, default_matcher(str(settings.sdg_queries_dir)))]
             stated = sorted({s.split(".")[0] for s in curated.sdgs}, key=int)
             suggestion_checks.append((ex.source_path, suggested, stated))
     return Evaluation(totals, per_page, checked, ok, ambiguities, time.perf_counter() - t0, suggestion_checks)

@@ -284,6 +284,10 @@ class GeneralRules:
     def ambiguous(self, path: str, reason: str, start: int, end: int, method: str, candidates: list[Any] | None = None) -> None:
         self.amb.append(Ambiguity(path, reason, start, end, self.text[start:end], method, list(candidates or [])))
 
+    def reported(self, field: str) -> bool:
+        """The seed rules already put this field on the review list: it stays there, unfilled."""
+        return any(a.field == field for a in self.amb)
+
     def drop_facts(self, prefix: str) -> None:
         self.facts[:] = [f for f in self.facts if not (f.field == prefix or f.field.startswith(prefix + ".") or f.field.startswith(prefix + "["))]
 
@@ -455,6 +459,10 @@ class GeneralRules:
                 chunk = self.text[lo:hi]
                 for m in PAREN_RANGE_RE.finditer(chunk):
                     ctx = chunk[max(0, m.start() - 160) : m.start()]
+                    near = chunk[max(0, m.start() - 40) : m.start()]
+                    ends_with_name = any(any(x.end() >= len(near.rstrip()) - 1 for x in n.rx.finditer(near.rstrip())) for n in self.vocab.names)
+                    if ends_with_name or re.search(r"(?i)\b(?:programm?[ea]?|program|fund|fondo|fonds|fundo)\b", near):
+                        continue  # a programme's period ("Europe for citizens (2007-2013)"), not the project's
                     if re.search(rf"(?i){PROJECT_WORDS}|lasts|dura", ctx) or m.start() < 200:
                         found += self._pair(lo + m.start("a"), lo + m.end("a"), lo + m.start("b"), lo + m.end("b"), "regex:range in parentheses")
                 for m in FOR_YEARS_RE.finditer(chunk):
@@ -483,7 +491,7 @@ class GeneralRules:
                         if p is not None:
                             found.append((role, p, s, e, f"regex:{cm.group(0).strip()!r} + date (dateparser)"))
         for role in ("start", "end"):
-            if d.get(role):
+            if d.get(role) or self.reported(role):
                 continue
             mine = [f for f in found if f[0] == role]
             values = sorted({f[1].value for f in mine})
@@ -515,7 +523,8 @@ class GeneralRules:
     # ------------------------------------------------------------------ grant
     def grant(self) -> None:
         d = self.data
-        if d.get("grant"):
+        if d.get("grant") or self.reported("grant.number"):
+            self.grant_concepts: list[str] = []
             return
         found: list[tuple[str, int, int, str, str]] = []
         for lo, hi in self.spans:
@@ -546,7 +555,7 @@ class GeneralRules:
 
     def programme(self) -> None:
         d = self.data
-        if d.get("programme"):
+        if d.get("programme") or self.reported("programme"):
             return
         hits: list[tuple[str, int, int, str]] = []
         for lo, hi in self.spans:

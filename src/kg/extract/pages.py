@@ -41,7 +41,7 @@ from kg.extract.numbers import (
 )
 from kg.extract.places import accept_countries, city_candidates, country_mentions
 from kg.extract.programmes import ProgrammeMatcher, SchemeMatch
-from kg.extract.sdg_suggest import suggest_for_record
+from kg.extract.sdg_suggest import aurora_for_record
 from kg.extract.sections import (
     BOX_KINDS,
     HEADINGS,
@@ -61,6 +61,7 @@ from kg.extract.text import (
     strip_span,
 )
 from kg.linking.countries import CountryTable, default_table
+from kg.linking.sdg_queries import default_matcher
 from kg.linking.sdgs import SdgKos, UnknownSdg, default_kos
 from kg.model.errors import RecordError, RecordsInvalid
 from kg.model.records import ProjectRecord
@@ -967,7 +968,7 @@ def extract_text(
         _html_metadata(ex, record, html)
     suggestions: list[dict[str, Any]] = []
     if suggest_sdgs and not record.get("sdgs"):
-        suggestions = suggest_for_record(record, v.kos)
+        suggestions = aurora_for_record(record, default_matcher(str(settings.sdg_queries_dir)))
         if suggestions:
             record["sdg_suggestions"] = [{k: x[k] for k in ("target", "confidence", "method")} for x in suggestions]
     extraction = Extraction(Path(source_path), source_path, text, record, ex.facts, ex.amb, ex.page.ignored, ex.lang_evidence)

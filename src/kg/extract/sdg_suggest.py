@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from kg.extract.text import STOP_WORDS, fold
+from kg.linking.sdg_queries import Matcher
+from kg.linking.sdg_suggestions import suggest
 from kg.linking.sdgs import SdgKos, UnknownSdg
 
 METHOD = "tfidf-cosine:un-sdg-kos-target+goal-labels@en"
@@ -147,3 +149,26 @@ def suggest_for_record(record: dict[str, Any], kos: SdgKos) -> list[dict[str, An
         {"target": s.target, "uri": s.uri, "confidence": s.confidence, "method": METHOD, "shared_terms": s.shared_terms, "label": s.label}
         for s in index_for(kos).suggest(text)
     ]
+
+
+def aurora_for_record(record: dict[str, Any], matcher: Matcher) -> list[dict[str, Any]]:
+    """Suggested SDG targets from the Aurora queries (:mod:`kg.linking.sdg_queries`, what ``kg build``
+    writes into the suggestions graph) over the record's title, full name, summary and objectives:
+    ``target``, ``confidence`` (the score, 1 − 0.5^k for k matching query lines), ``method`` (the
+    query lines), ``shared_terms`` (the matched words), best first, at most three."""
+    texts: list[str] = []
+    for value in [record.get("title"), record.get("full_name"), record.get("summary"), *(record.get("objectives") or [])]:
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            texts.extend(str(v) for v in value.values())
+    out = []
+    for s in suggest(matcher, texts)[:3]:
+        out.append({
+            "target": s.target,
+            "confidence": float(s.score),
+            "method": f"aurora-sdg-queries-{matcher.queries.version}:" + ",".join(q.id for q in s.lines),
+            "shared_terms": s.matched,
+            "label": f"SDG target {s.target}",
+        })
+    return out

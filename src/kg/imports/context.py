@@ -26,12 +26,13 @@ from kg.linking.reviews import load_reviews, reviews_path
 from kg.linking.sdgs import SdgKos
 from kg.mapping import (
     MappingContext,
+    map_matches_graph,
     map_organisation_match,
     map_project,
 )
 from kg.model.errors import RecordsInvalid
 from kg.model.records import PIC_KEYS, OrganisationMatch, ProjectRecord, SchemeConcept, SubjectConcept
-from kg.model.uris import Minter
+from kg.model.uris import Minter, matches_graph_of
 from kg.settings import Settings
 
 CODE_LANGUAGE = "zxx"  # ISO 639-2 "no linguistic content": a concept's label that is only its code
@@ -278,6 +279,7 @@ class ImportContext:
         self.registry = registry
         self.progress = progress
         self.minter = Minter(settings.base_uri)
+        self.matches_graph = matches_graph_of(graph)  # organisation-linking decisions: an inferred graph of their own
         self.countries = _CachedCountries(CountryTable.from_file(settings.country_table))
         self.scheme = load_programme_scheme(settings.programmes_file)
         self.curated_concept_ids = frozenset(c.id for c in self.scheme.concepts)
@@ -526,7 +528,9 @@ class ImportContext:
                 continue  # the same decision again (an organisation in many projects of one file)
             self._match_pairs.add(pair)
             loc_file = where.rsplit(":", 1)[0]
-            self.writer.write(map_organisation_match(m, self.mapping, self.graph, self.mapping.source_keys.get(loc_file, source_key)))
+            if not self.matches:  # the decisions' graph: inferred, apart from the source facts, derived from them
+                self.writer.write(map_matches_graph(self.mapping, self.matches_graph, self.graph))
+            self.writer.write(map_organisation_match(m, self.mapping, self.matches_graph, self.mapping.source_keys.get(loc_file, source_key)))
             self.matches += 1
         self.projects += 1
         return Outcome.LOADED

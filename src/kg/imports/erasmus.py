@@ -369,7 +369,9 @@ class ErasmusImport:
             return self._erasmus_plus(row, key, year)
         # Creative Europe and the like: programme → sub-programme → action
         period = "2014-2020" if year and 2014 <= year <= 2020 else ("2021-2027" if year and year >= 2021 else None)
-        top = self._concept(programme, None, "programme", new_id=slugify(f"{programme} {period}" if period else programme))
+        # a row of a known period is a programme of that period: not a curated concept named like the
+        # programme's family across periods (data/vocab/programmes.yaml's "creative-europe")
+        top = self._concept(programme, None, "programme", new_id=slugify(f"{programme} {period}" if period else programme), by_name=period is None)
         current = top
         sub = _clean(row.get("Sub-programme"))
         if sub:
@@ -440,12 +442,13 @@ class ErasmusImport:
         *,
         new_id: str | None = None,
         notation: str | None = None,
+        by_name: bool = True,
     ) -> str:
         args = (label, broader, level, new_id, notation)
         known = self._defined.get(args)
         if known is not None:
             return known  # defining the same concept again with the same values changes nothing
-        curated = self._curated_by_name(label, broader, notation)
+        curated = self._curated_by_name(label, broader, notation) if by_name else None
         if curated:
             self._defined[args] = curated
             return curated

@@ -78,7 +78,7 @@ from kg.mapping import (
     map_source_document,
     map_subject_concepts,
 )
-from kg.model.uris import Minter, slugify
+from kg.model.uris import Minter, matches_graph_of, slugify
 from kg.readmodel import derive_release
 from kg.settings import Settings
 from kg.store import releases
@@ -113,11 +113,12 @@ def _prepare_build(var: Path, current: Path, build_dir: Path, graph: str) -> ox.
         finally:
             del source_store
         store = ox.Store(str(build_dir))
-        node = ox.NamedNode(graph)
-        if store.contains_named_graph(node):
-            store.remove_graph(node)
+        for name in (graph, matches_graph_of(graph)):  # the import's graph and its linking decisions
+            node = ox.NamedNode(name)
+            if store.contains_named_graph(node):
+                store.remove_graph(node)
         return store
-    imported = {e["graph"] for e in entries}
+    imported = {e["graph"] for e in entries} | {matches_graph_of(e["graph"]) for e in entries}
     store = ox.Store(str(build_dir))
     failure: str | None = None
     try:

@@ -60,6 +60,9 @@ EXTRA_LEGAL_FORMS: dict[tuple[str, ...], str] = {
     ("limited",): "limited (company)",
 }
 _EXTRA_BY_LENGTH = sorted(EXTRA_LEGAL_FORMS, key=len, reverse=True)
+# Trailing words cleanco (2.3) strips as legal forms that in organisation names here say which branch it
+# is: "EIT DIGITAL UK" is not "EIT DIGITAL" (two PICs in CORDIS). Kept.
+NOT_LEGAL_FORMS = frozenset({"uk", "nl", "at", "pt"})
 
 
 def fold(text: str) -> str:
@@ -110,6 +113,9 @@ def normalise(name: str) -> str:
     try:
         stripped = basename(anyascii(text)) or text
     except (IndexError, ValueError):  # cleanco on odd inputs (a lone punctuation mark)
+        stripped = text
+    removed = fold(anyascii(text)).split()[len(fold(stripped).split()):]
+    if removed and set(removed) & NOT_LEGAL_FORMS:
         stripped = text
     tokens = _strip_extra(_join_initials(fold(stripped).split()))
     if len(tokens) > 1 and tokens[0] == "the":

@@ -607,22 +607,21 @@ class OrganisationRegistry:
                 return org_id
             return None
 
+        # (what this import registered in an earlier run is not looked up here: a second run must meet
+        # every occurrence as the first did, so it records the same decisions; its ident key below
+        # finds the node it minted then)
         if occ.pic:
-            current, own = self._lookup("pic", occ.pic)
+            current, _own = self._lookup("pic", occ.pic)
             chosen = pick(current)
             if chosen:
                 rule = "pic"
-            elif own:
-                chosen, reused_own = own[0], True
         for scheme, value in profile.ids.items():
             if chosen is not None or scheme == "pic" or scheme not in LINKING_SCHEMES and not scheme.startswith("registry:"):
                 continue
-            current, own = self._lookup(f"id:{scheme}", value)
+            current, _own = self._lookup(f"id:{scheme}", value)
             chosen = pick(current)
             if chosen:
                 rule = "identifier"
-            elif (own_pick := pick(own)) is not None:
-                chosen, reused_own = own_pick, True
         ck = city_key(occ.city)
         nk = name_key(occ.name)
         if chosen is None and occ.country and ck and nk:

@@ -16,14 +16,20 @@ version control with the curated records, so decisions survive every rebuild.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from pyoxigraph import NamedNode, Quad
 
 from kg.model.errors import RecordError, RecordsInvalid
 
 REVIEWS_NAME = "organisation-reviews.yaml"
+REVIEWS_GRAPH = "curated/organisation-reviews"  # under {base}graph/: what kg build states from the file
+OWL_SAME_AS = NamedNode("http://www.w3.org/2002/07/owl#sameAs")
+RDF_TYPE = NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+PROV_ENTITY = NamedNode("http://www.w3.org/ns/prov#Entity")
 VERDICTS = ("accept", "reject")
 
 
@@ -103,3 +109,15 @@ def record_review(path: Path, occurrence: str, organisation: str, decision: str,
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return review
+
+
+def review_quads(reviews: list[Review], organisation_uri: Callable[[str], str], graph: str) -> list[Quad]:
+    """What ``kg build`` states from the decisions: ``<occurrence> owl:sameAs <organisation>`` for each
+    accepted pair, in the graph of the reviews (so two nodes already in the store are one organisation
+    without a URI changing; the next import of the source attaches the occurrence to the known node)."""
+    g = NamedNode(graph)
+    quads = [Quad(g, RDF_TYPE, PROV_ENTITY, g)]
+    for r in reviews:
+        if r.decision == "accept":
+            quads.append(Quad(NamedNode(organisation_uri(r.occurrence)), OWL_SAME_AS, NamedNode(organisation_uri(r.organisation)), g))
+    return quads

@@ -29,6 +29,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeAlias
 
 AQD = "{http://aurora-network.global/queries/namespace/}"
 DC = "{http://dublincore.org/documents/dcmi-namespace/}"
@@ -83,7 +84,7 @@ class Near:
     ordered: bool  # PRE/n
 
 
-Node = Term | Or | And | AndNot | Near
+Node: TypeAlias = "Term | Or | And | AndNot | Near"
 
 TOKEN_RE = re.compile(
     r"\s*(?:(?P<phrase>\"[^\"]*\")|(?P<lp>\()|(?P<rp>\))|(?P<near>[WwPp][RrEe]{0,2}/\d+)|(?P<field>(?:TITLE-ABS-KEY|TITLE-ABS|TITLE|ABS|KEY|AUTHKEY)\s*\()"

@@ -291,7 +291,7 @@ class SdgSuggestion(_Model):
     of the source, never ``sdgs`` / ``kg:sdg`` (see src/kg/extract/sdg_suggest.py)."""
 
     target: str = Field(pattern=r"^\d{1,2}\.[0-9a-z]{1,2}$", description="UN SDG target code, e.g. 10.7")
-    confidence: float = Field(ge=0, le=1, description="the method's score (TF-IDF cosine)")
+    confidence: float = Field(ge=0, le=1, description="the method's score (the Aurora queries: 1 − 0.5^k for k matching query lines)")
     method: str
 
 

@@ -79,6 +79,11 @@ class Minter:
         """``ontology``, ``vocab/programmes``, ``vocab/un-sdg``, ``vocab/eu-country`` …"""
         return f"{self.base}graph/{name}"
 
+    def organisation_matches_graph(self, source: str, name: str) -> str:
+        """The inferred graph of an import's organisation-linking decisions, apart from its source facts:
+        ``graph/inferred/organisation-matches/<source>/<name>``."""
+        return self.graph(f"inferred/organisation-matches/{source}/{name}")
+
     @property
     def ontology_graph(self) -> str:
         return self.graph("ontology")
@@ -94,3 +99,8 @@ class Minter:
     @property
     def country_graph(self) -> str:
         return self.graph("vocab/eu-country")
+
+
+def matches_graph_of(import_graph: str) -> str:
+    """``…/graph/import/cordis/he`` → ``…/graph/inferred/organisation-matches/cordis/he`` (its decisions)."""
+    return import_graph.replace("/graph/import/", "/graph/inferred/organisation-matches/", 1)

@@ -18,7 +18,7 @@ from kg.read.refs import city_refs, organisation_refs
 from kg.settings import Settings
 from kg.store.base import Store
 
-__all__ = ["get_organisation", "list_organisations", "organisation_counts", "organisation_matches"]
+__all__ = ["get_organisation", "list_organisations", "organisation_counts", "organisation_matches", "organisation_sources"]
 
 
 # --------------------------------------------------------------------------- organisations
@@ -146,7 +146,67 @@ def get_organisation(store: Store, uri_or_key: str, lang: str = "en") -> dict[st
     managed = common.rows(store, f"SELECT ?c WHERE {{ ?c kg:managedBy {common.iri(uri)} }}")
     names = common.labels(store, [r["c"].value for r in managed], lang)
     doc["manages"] = sorted((common.ref(r["c"].value, names, "FundingScheme") for r in managed), key=lambda r: r["label"])
+    doc.update(organisation_sources(store, uri))
     return doc
+
+
+# --------------------------------------------------------------------------- one node, every source
+SOURCES_QUERY = """
+SELECT ?g (COUNT(DISTINCT ?proj) AS ?projects) WHERE {{
+  {{ GRAPH ?g {{ {o} a kg:Organisation }} }} UNION {{ GRAPH ?g {{ ?part kg:organisation {o} . ?proj kg:hasParticipation ?part }} }}
+}} GROUP BY ?g ORDER BY ?g LIMIT 100
+"""
+ALIASES_QUERY = "SELECT DISTINCT ?alias ?g WHERE {{ GRAPH ?g {{ {o} skos:altLabel ?alias }} }} ORDER BY ?alias ?g LIMIT 200"
+SAME_AS = "<http://www.w3.org/2002/07/owl#sameAs>"
+SAME_AS_QUERY = f"SELECT DISTINCT ?same WHERE {{{{ {{{{ {{o}} {SAME_AS} ?same }}}} UNION {{{{ ?same {SAME_AS} {{o}} }}}} }}}} ORDER BY ?same LIMIT 100"
+DECISIONS_QUERY = """
+SELECT ?m ?outcome ?rule ?score ?stated ?other ?evidence ?where ?g WHERE {{
+  GRAPH ?g {{ ?m a kg:OrganisationMatch ; kg:matchRule ?rule ; kg:statedName ?stated ; kg:matchEvidence ?evidence ;
+               kg:occurrenceOrganisation ?occ ; kg:matchedOrganisation ?matched ; kg:matchDecision ?decision .
+             OPTIONAL {{ ?m kg:matchOutcome ?stated_outcome }} OPTIONAL {{ ?m kg:matchScore ?score }} OPTIONAL {{ ?m kg:sourceLocation ?where }} }}
+  FILTER(?occ = {o} || ?matched = {o})
+  BIND(IF(?occ = {o}, ?matched, ?occ) AS ?other)
+  BIND(COALESCE(?stated_outcome, IF(?decision = "merged", "linked", "distinct")) AS ?outcome)
+}} ORDER BY ?outcome ?where ?m LIMIT 200
+"""
+
+
+def organisation_sources(store: Store, uri: str) -> dict[str, Any]:
+    """What the graph states about where one organisation comes from (SPARQL over the named graphs):
+    ``sources`` — every graph that states it or a participation of it, with its project count;
+    ``aliases`` — its other spellings (``skos:altLabel``) with the graph that states each;
+    ``sameAs`` — ``owl:sameAs`` links (ROR, Wikidata, a reviewed duplicate); ``linkingDecisions`` — the
+    entity-resolution decisions that name it (outcome, rule, score, evidence, where). Each list is bounded."""
+    o = common.iri(uri)
+    sources = [
+        {"graph": r["g"].value, "projectCount": common.to_int(r["projects"])}
+        for r in common.rows(store, SOURCES_QUERY.format(o=o))
+        if "/graph/inferred/" not in r["g"].value
+    ]
+    aliases: dict[str, list[str]] = {}
+    for r in common.rows(store, ALIASES_QUERY.format(o=o)):
+        aliases.setdefault(r["alias"].value, []).append(r["g"].value)
+    same = [r["same"].value for r in common.rows(store, SAME_AS_QUERY.format(o=o))]
+    decisions = []
+    for r in common.rows(store, DECISIONS_QUERY.format(o=o)):
+        decisions.append(
+            {
+                "outcome": r["outcome"].value,
+                "rule": r["rule"].value,
+                "score": float(r["score"].value) if r.get("score") is not None else None,
+                "statedName": r["stated"].value,
+                "other": r["other"].value,
+                "evidence": r["evidence"].value,
+                "location": r["where"].value if r.get("where") is not None else None,
+                "graph": r["g"].value,
+            }
+        )
+    return {
+        "sources": sources,
+        "aliases": [{"label": a, "graphs": gs} for a, gs in sorted(aliases.items())],
+        "sameAs": same,
+        "linkingDecisions": decisions,
+    }
 
 
 # --------------------------------------------------------------------------- review of organisation merges (kg orgs)

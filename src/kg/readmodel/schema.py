@@ -23,6 +23,15 @@ CREATE TABLE project (
   programme TEXT,           -- kg:fundedUnder (the concept the project names)
   title_key TEXT            -- lower-cased English-or-any title, the default sort
 );
+-- the listing's sorts, as kg.read.model orders them (an index per sort: a page is an index walk, not a sort)
+CREATE INDEX project_by_title ON project (title_key, uri);
+CREATE INDEX project_by_start ON project (COALESCE(start_date, '~'), title_key, uri);
+CREATE INDEX project_by_start_desc ON project (COALESCE(start_date, '') DESC, title_key, uri);
+CREATE INDEX project_by_end ON project (COALESCE(end_date, '~'), title_key, uri);
+CREATE INDEX project_by_end_desc ON project (COALESCE(end_date, '') DESC, title_key, uri);
+CREATE INDEX project_by_acronym ON project (COALESCE(lower(acronym), '~'), title_key, uri);
+CREATE INDEX project_by_acronym_desc ON project (COALESCE(lower(acronym), '') DESC, title_key, uri);
+CREATE INDEX project_by_year ON project (start_year);
 -- every language of the project's texts: field in (title, fullName, description, objective)
 CREATE TABLE project_text (pid INTEGER NOT NULL, field TEXT NOT NULL, lang TEXT NOT NULL, value TEXT NOT NULL);
 CREATE INDEX project_text_pid ON project_text (pid, field);

@@ -18,6 +18,7 @@ from pyoxigraph import Quad, RdfFormat
 from kg.curated import SourceMap, load_programme_scheme, load_projects
 from kg.imports.artefacts import carry_over, gc_artefacts, read_manifest, store_lock
 from kg.linking.countries import CountryTable
+from kg.linking.reviews import REVIEWS_GRAPH, read_reviews, review_quads, reviews_path
 from kg.linking.sdg_queries import default_matcher
 from kg.linking.sdg_suggestions import SUGGESTIONS_GRAPH, record_texts, suggestion_quads
 from kg.linking.sdgs import SdgKos
@@ -138,6 +139,9 @@ def assemble(settings: Settings, *, progress: Progress | None = None) -> Assembl
     graphs[minter.ontology_graph] = onto
     graphs[minter.sdg_graph] = sdgs.graph_quads(minter.sdg_graph)
     graphs[minter.country_graph] = countries.graph_quads(minter.country_graph)
+    reviews = read_reviews(reviews_path(data))  # a person's decisions on organisation candidates (kg orgs review)
+    if reviews:
+        graphs[minter.graph(REVIEWS_GRAPH)] = review_quads(reviews, minter.organisation, minter.graph(REVIEWS_GRAPH))
     if settings.sdg_suggestions:  # inferred, in a graph of their own; never kg:sdg (docs/extraction.md)
         _note(progress, "suggesting SDGs (Aurora queries v5.0)")
         graph = minter.graph(SUGGESTIONS_GRAPH)

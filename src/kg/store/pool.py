@@ -361,6 +361,7 @@ class _Proc:
     long: bool = False  # the job has run longer than ``long_after``
     refused: str | None = None  # why the pool stopped this job (a long query over a limit)
     timer: asyncio.TimerHandle | None = None
+    watch: asyncio.Task[None] | None = None  # while idle: notices the worker's death at once
 
 
 def _start_process(writable: bool) -> tuple[subprocess.Popen[bytes], Connection]:
@@ -543,6 +544,8 @@ class Pool:
         for proc in list(self._all):
             if proc.timer is not None:
                 proc.timer.cancel()
+            if proc.watch is not None:
+                proc.watch.cancel()
             proc.writer.close()  # the worker sees EOF and exits
         await loop.run_in_executor(self._executor, self._join_all)
         self._all.clear()
@@ -696,13 +699,17 @@ class Pool:
         loop = asyncio.get_running_loop()
         now = loop.time()
         deadline = now + (self.timeout if timeout is None else timeout)
-        try:
-            proc = await self._acquire(client, min(deadline, now + self.wait))
-        except TimeoutError:
-            raise JobTimeout(
-                f"no query worker became free within {min(self.wait, deadline - now):g} s (the endpoint is busy)",
-                waiting=True,
-            ) from None
+        while True:
+            try:
+                proc = await self._acquire(client, min(deadline, now + self.wait))
+            except TimeoutError:
+                raise JobTimeout(
+                    f"no query worker became free within {min(self.wait, deadline - now):g} s (the endpoint is busy)",
+                    waiting=True,
+                ) from None
+            await self._unwatch(proc)
+            if not proc.dead:
+                break
         self._begin(proc, client)
         running = Running(self, proc, deadline)
         try:
@@ -768,11 +775,38 @@ class Pool:
         proc.client, proc.long = None, False
         if proc.dead:
             return
+        if proc.watch is None:
+            proc.watch = asyncio.get_running_loop().create_task(self._watch(proc))
         self._idle.append(proc)
         self._dispatch()
 
+    async def _watch(self, proc: _Proc) -> None:
+        """While ``proc`` is idle: its socket ends (EOF) only if the worker died — replace it now,
+        not when a job would be sent to it. Cancelled (:meth:`_unwatch`) when a job takes it."""
+        try:
+            data = await proc.reader.read(1)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a broken socket: the worker is gone too
+            data = b""
+        proc.watch = None
+        if not proc.dead:
+            log.warning("query worker %d died while idle%s; replacing it", proc.process.pid,
+                        "" if not data else " (it sent data unasked)")
+            self._kill(proc)
+
+    async def _unwatch(self, proc: _Proc) -> None:
+        task, proc.watch = proc.watch, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task  # the reader is free for the job's answer only once the watcher has stopped
+
     def _kill(self, proc: _Proc, *, dispatch: bool = True) -> None:
         """SIGKILL a worker mid-job and start a replacement; the socket closes once its reader is done."""
+        task, proc.watch = proc.watch, None
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
         if proc.timer is not None:
             proc.timer.cancel()
             proc.timer = None
