@@ -1,11 +1,13 @@
 """What loading N-Quads costs, by strategy: the raw `oxigraph load` CLI vs `Store.bulk_load` in slices.
 
-    python bench/load_strategies.py FILE.nq[.gz] [--strategies cli,fixed32,grow128]
+    python bench/load_strategies.py FILE.nq[.gz] [--strategies cli,fixed32,grow128,shards32,path]
 
 Each strategy loads the same quads into a fresh on-disk store, one after the other; prints wall and
 CPU seconds (the CLI's CPU from its rusage as a child). ``fixed32``: 32 MiB calls, as the import
 pipeline feeds its loader thread; ``grow128``: calls growing to an eighth of what was loaded, at most
-128 MiB. Get an artefact with ``kg import … --no-validate`` (``var/imports/<source>/<name>/*.nq.gz``).
+128 MiB; ``shards32``: each 32 MiB slice written to a shard file, then ``bulk_load(path=shard)``
+(pyoxigraph's path reader, issue 14); ``path``: one ``bulk_load(path=FILE)`` of the whole file.
+Get an artefact with ``kg import … --no-validate`` (``var/imports/<source>/<name>/*.nq.gz``).
 """
 
 from __future__ import annotations
@@ -54,6 +56,20 @@ def main(argv: list[str] | None = None) -> None:
                 before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 subprocess.run([str(OXIGRAPH), "load", "--location", str(db), "--file", str(nq)], check=True, stderr=subprocess.DEVNULL)
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            elif strategy in ("shards32", "path"):
+                before = resource.getrusage(resource.RUSAGE_SELF)
+                store = ox.Store(str(db))
+                if strategy == "path":
+                    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS, lenient=True)
+                else:
+                    shard = Path(tmp) / "shard.nq"
+                    for chunk in slices(nq, 32 << 20):
+                        shard.write_bytes(chunk)
+                        store.bulk_load(path=str(shard), format=ox.RdfFormat.N_QUADS, lenient=True)
+                    shard.unlink()
+                store.flush()
+                del store
+                after = resource.getrusage(resource.RUSAGE_SELF)
             else:
                 grow_to = {"fixed32": 32 << 20, "grow128": 128 << 20}[strategy]
                 before = resource.getrusage(resource.RUSAGE_SELF)

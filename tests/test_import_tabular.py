@@ -73,6 +73,30 @@ def test_xlsx_rows_stream_with_sheet_row_numbers(tmp_path: Path):
     assert read[0].values == {"projectID": "101116741", "topic": "ERC-2023-STG", "title": "ERC STARTING GRANTS"}
 
 
+def test_xlsx_typed_cells_and_offset_grid_keep_sheet_rows_and_values(tmp_path: Path):
+    """A sheet that starts at B3, with a blank row and typed (non-text) cells: rows keep their sheet row
+    numbers, columns keep their places, numbers/dates/booleans read as the text the export means."""
+    import datetime
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "DATA"
+    for col, h in zip("BCDE", ["id", "amount", "start", "flag"], strict=True):
+        ws[f"{col}3"] = h
+    ws.append([None, 101, 2.5, datetime.date(2020, 1, 2), True])
+    ws.append([])
+    ws.append([None, 12345678901234, 1499998.0, datetime.datetime(2024, 1, 31, 13, 50, 3), False, "extra"])
+    path = tmp_path / "typed.xlsx"
+    wb.save(path)
+    read = list(TableFile(path).rows())
+    assert [r.number for r in read] == [4, 6]
+    assert read[0].values == {"": "", "id": "101", "amount": "2.5", "start": "2020-01-02", "flag": "true"}
+    assert read[1].values["amount"] == "1499998" and read[1].values["start"] == "2024-01-31 13:50:03"
+    assert read[1].values["id"] == "12345678901234" and read[1].extra == ["extra"]
+
+
 def test_zip_members_are_tables(tmp_path: Path):
     archive = tmp_path / "export.zip"
     with zipfile.ZipFile(archive, "w") as z:
