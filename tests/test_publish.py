@@ -24,6 +24,7 @@ from kg.release.publish import PersonalDataError, Release, publish_release, read
 from kg.settings import Settings
 from kg.store import OxigraphStore
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 DCAT = rdflib.Namespace("http://www.w3.org/ns/dcat#")
 RDF = rdflib.Namespace("http://www.w3.org/1999/02/22-rdf-syntax-ns#")
 XSD = rdflib.Namespace("http://www.w3.org/2001/XMLSchema#")
@@ -325,3 +326,20 @@ def test_release_date_comes_from_source_date_epoch_or_the_data(monkeypatch: pyte
     assert issued_date(date(2027, 1, 2), ["2026-11-22"]) == "2027-01-02"
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     assert issued_date(None, ["2026-11-22"]) == "2023-11-14"
+
+
+def test_sdg_suggestions_are_published_in_their_own_graph_never_as_stated(release: Release) -> None:
+    """Issue 16: the N-Quads dump keeps the Aurora suggestions in graph/inferred/sdg-suggestions, as
+    kg:SdgSuggestion nodes; no quad of that graph is a kg:sdg, and no kg:sdg elsewhere comes from it."""
+    assert release.out_dir is not None
+    quads = list(ox.parse(gzip.decompress((release.out_dir / "euprojects.nq.gz").read_bytes()), format=ox.RdfFormat.N_QUADS))
+    graph = "https://w3id.org/euprojects/graph/inferred/sdg-suggestions"
+    kg_ = "https://w3id.org/euprojects/def#"
+    inferred = [q for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == graph]
+    suggestions = {q.subject for q in inferred if q.predicate.value == RDF_TYPE and q.object == ox.NamedNode(kg_ + "SdgSuggestion")}
+    assert suggestions, "the seed projects' texts match some Aurora queries"
+    assert not [q for q in inferred if q.predicate.value == kg_ + "sdg"]
+    suggested = {(q.subject, q.object) for q in inferred if q.predicate.value == kg_ + "suggestedGoal"}
+    assert len(suggested) == len(suggestions)
+    stated_in = {q.graph_name for q in quads if q.predicate.value == kg_ + "sdg"}
+    assert stated_in and ox.NamedNode(graph) not in stated_in

@@ -504,3 +504,18 @@ def test_named_query_values_are_bound_as_terms_not_text(facade_client):
     assert_problem(facade_client.get("/api/queries/projects-for-sdg", params={"sdg": evil}), 400, "sdg")
     quoted = facade_client.get("/api/queries/projects-active-in-period", params={"from": "2019 || true"})
     assert_problem(quoted, 400, "from")
+
+
+def test_suggested_sdgs_are_listed_apart_from_stated_ones(facade_client):
+    """Issue 16: the REST list carries the Aurora suggestions as suggestedSdgs, never in sdgs; the
+    stated-SDG filter and counts ignore them."""
+    items = facade_client.get("/api/projects", params={"per_page": 50}).json()["items"]
+    with_suggestions = [p for p in items if p.get("suggestedSdgs")]
+    assert with_suggestions, "the seed texts match some Aurora queries"
+    for p in items:
+        stated = {s["code"] for s in p.get("sdgs", [])}
+        assert stated <= {"10", "11"}  # what the seeds state
+    stats = facade_client.get("/api/stats").json()
+    assert {s["code"] for s in stats["bySdg"]} == {"10", "11"}
+    only_stated = facade_client.get("/api/projects", params={"sdg": "10"}).json()["items"]
+    assert all("10" in {s["code"] for s in p.get("sdgs", [])} for p in only_stated)
