@@ -552,14 +552,11 @@ class ImportContext:
         described once per import."""
         assert self.matcher is not None
         quads, summary = suggestion_quads(
-            [(self.minter.project(record), record_texts(record))], self.matcher, base_uri=self.settings.base_uri, graph=self.suggestions_graph
+            [(self.minter.project(record), record_texts(record))], self.matcher,
+            base_uri=self.settings.base_uri, graph=self.suggestions_graph, described=self._queries_described,
         )
-        if not quads:
-            return
-        subjects = [str(q.subject) for q in quads]  # <iri>: every subject here is a named node
-        fresh = [q for q, s in zip(quads, subjects) if s not in self._queries_described or "/sdg-suggestion/" in s]
-        self._queries_described.update(s for s in subjects if "/sdg-suggestion/" not in s)
-        self.writer.write(fresh)
+        if quads:
+            self.writer.write(quads)
         self.suggestions += int(summary.get("suggestions", 0))
 
 

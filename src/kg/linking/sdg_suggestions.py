@@ -88,10 +88,18 @@ def query_iri(base_uri: str, version: str, line: QueryLine) -> str:
 
 
 def suggestion_quads(
-    projects: Iterable[tuple[str, list[str]]], matcher: Matcher, *, base_uri: str, graph: str, stated: dict[str, set[str]] | None = None
+    projects: Iterable[tuple[str, list[str]]],
+    matcher: Matcher,
+    *,
+    base_uri: str,
+    graph: str,
+    stated: dict[str, set[str]] | None = None,
+    described: set[str] | None = None,
 ) -> tuple[list[ox.Quad], dict[str, Any]]:
     """The suggestion graph for ``(project URI, texts)`` pairs, and a summary (projects with
-    suggestions, suggestions, agreement with stated goals where ``stated`` gives them)."""
+    suggestions, suggestions, agreement with stated goals where ``stated`` gives them).
+    ``described``: IRIs of query lines already described in ``graph`` (an import calls this project
+    by project); they are not described again, and the ones described now are added to it."""
     g = ox.NamedNode(graph)
     quads: list[ox.Quad] = []
     used: dict[str, QueryLine] = {}
@@ -124,6 +132,10 @@ def suggestion_quads(
                 used[iri] = line
                 quads.append(ox.Quad(node, ox.NamedNode(PROV.wasDerivedFrom), ox.NamedNode(iri), g))
     for iri, line in sorted(used.items()):
+        if described is not None:
+            if iri in described:
+                continue
+            described.add(iri)
         q = ox.NamedNode(iri)
         quads += [
             ox.Quad(q, RDF_TYPE, ox.NamedNode(KG.SourceDocument), g),

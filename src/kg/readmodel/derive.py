@@ -31,7 +31,7 @@ FILE = "kg-read.sqlite"
 PREFIXES = sparql_prefixes()
 SDG_NS = str(SDG)
 XSD_NS = str(XSD)
-SUGGESTIONS_GRAPH_TAIL = "graph/inferred/sdg-suggestions"
+SUGGESTIONS_GRAPH_TAIL = "graph/inferred/sdg-suggestions"  # the curated projects' graph and, below it, each import's (…/<source>/<name>)
 # the label predicates in the order the read side prefers them (kg.read.common.LABEL_PREDICATES)
 LABEL_PREDICATES = [str(RDFS.label), str(SKOS.prefLabel), str(DCT.title), str(FOAF.name), str(SCHEMA.name), str(VCARD.fn)]
 SCHEME_LEVELS = {
@@ -200,7 +200,7 @@ def _fill(store: Store, db: sqlite3.Connection) -> tuple[int, int]:
         f"""SELECT ?proj ?goal ?target ?score WHERE {{ GRAPH ?g {{
   ?s a kg:SdgSuggestion ; kg:suggestionFor ?proj ; kg:suggestedGoal ?goal .
   OPTIONAL {{ ?s kg:suggestedTarget ?target }} OPTIONAL {{ ?s kg:score ?score }} }}
-  FILTER(STRENDS(STR(?g), "{SUGGESTIONS_GRAPH_TAIL}") || CONTAINS(STR(?g), "{SUGGESTIONS_GRAPH_TAIL}/")) }}""",
+  FILTER(CONTAINS(STR(?g), "{SUGGESTIONS_GRAPH_TAIL}")) }}""",
     ):
         pid = pids.get(proj.value)
         if pid is None:
