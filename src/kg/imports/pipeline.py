@@ -208,6 +208,14 @@ def _refuse_violations(
         )
 
 
+def _promote(var: Path, build_dir: Path, manifest: dict) -> None:
+    """Finish a validated build as a release and make it the served one: its manifest, then its read
+    model (derived from the finished store), then the atomic switch (an import and a removal alike)."""
+    write_manifest(build_dir, manifest)
+    derive_release(build_dir)
+    releases.promote(var, build_dir)
+
+
 def _drop_work(work: Path) -> None:
     """Remove a run's work directory, and ``imports/.work/`` and ``imports/`` when that leaves them empty."""
     shutil.rmtree(work, ignore_errors=True)
@@ -453,10 +461,7 @@ def _run_locked(
             }
         )
         manifest["imports"] = sorted(entries, key=lambda e: e["graph"])
-        write_manifest(build_dir, manifest)
-
-        derive_release(build_dir)  # the release's read model, promoted with it
-        releases.promote(var, build_dir)
+        _promote(var, build_dir, manifest)
         promoted = True
         releases.prune(var, keep=2)
         gc_artefacts(var)
@@ -599,10 +604,7 @@ def _remove_locked(settings: Settings, source: str, name: str, validate: bool, p
             )
         shutil.copy2(registry_path, build_dir / REGISTRY)
         manifest["imports"] = [e for e in entries if e["graph"] != graph]
-        write_manifest(build_dir, manifest)
-
-        derive_release(build_dir)  # the release's read model, promoted with it
-        releases.promote(var, build_dir)
+        _promote(var, build_dir, manifest)
         promoted = True
         releases.prune(var, keep=2)
         gc_artefacts(var)
